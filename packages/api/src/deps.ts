@@ -1,0 +1,48 @@
+/**
+ * @module The services every procedure and route reads: built once at startup, passed through context.
+ */
+import type { Database } from '@nbl/db'
+import type { ProviderRouter, Strategy } from '@nbl/providers'
+import type { Kysely } from 'kysely'
+import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
+import type { QuotaService } from './services/quota/quota-service.js'
+import type { LocalObjectStore } from './services/storage/local-store.js'
+import type { ObjectStore } from './services/storage/store.js'
+
+/** The logging calls we make; pino's logger satisfies it. */
+export interface AppLogger {
+  debug(object: object, message?: string): void
+  info(object: object, message?: string): void
+  warn(object: object, message?: string): void
+  error(object: object, message?: string): void
+}
+
+export interface AppConfig {
+  /** Absolute origin for links we hand out (file URLs); else the request's own origin. */
+  publicUrl?: string
+  /** Lifetime of signed download URLs. */
+  signedUrlTtlSeconds: number
+  defaultStrategy: Strategy
+  version: string
+}
+
+export interface AppDeps {
+  db: Kysely<Database>
+  databaseKind: 'postgres' | 'pglite'
+  providers: ProviderRouter
+  quota: QuotaService
+  storage: ObjectStore
+  /** Set when objects live in the local folder: `/files/:key` serves and verifies them. */
+  localFiles?: LocalObjectStore
+  apiKeys: ApiKeyAuthenticator
+  logger: AppLogger
+  config: AppConfig
+  startedAt: number
+}
+
+export const silentLogger: AppLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+}

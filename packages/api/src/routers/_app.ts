@@ -1,0 +1,21 @@
+/**
+ * @module The root router: the contract of API.md. `AppRouter` is the SDK's only import from here.
+ */
+import { createCallerFactory, router } from '../trpc.js'
+import { adminRouter } from './admin/index.js'
+import { generateRouter } from './generate.js'
+import { healthRouter } from './health.js'
+import { libraryRouter } from './library/index.js'
+import { quotaRouter } from './quota.js'
+
+export const appRouter = router({
+  generate: generateRouter,
+  quota: quotaRouter,
+  library: libraryRouter,
+  health: healthRouter,
+  admin: adminRouter,
+})
+
+export type AppRouter = typeof appRouter
+
+export const createCaller = createCallerFactory(appRouter)

@@ -1,0 +1,12 @@
+/**
+ * @module The `generate` router: image generation (plain and search-grounded).
+ */
+import { generateImageCore } from '../services/generation/generate-image.js'
+import { generateImageInput } from '../schemas.js'
+import { authedProcedure, router } from '../trpc.js'
+
+export const generateRouter = router({
+  image: authedProcedure
+    .input(generateImageInput)
+    .mutation(({ input, ctx }) => generateImageCore(input, ctx, { searchGrounding: false, kind: 'image' })),
+})

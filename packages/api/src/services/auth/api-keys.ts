@@ -1,0 +1,104 @@
+/**
+ * @module API keys: generated secrets, stored only as a sha256 hash, looked up per request.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  createId,
+  type Executor,
+  findActiveApiKeyByHash,
+  insertApiKey,
+  touchApiKeyLastUsed,
+  type UserRole,
+  type UserTier,
+} from '@nbl/db'
+
+export const API_KEY_PREFIX = 'nbl_'
+
+/** Who is calling: the narrowed user of `authedProcedure`. */
+export interface AuthUser {
+  id: string
+  name: string
+  role: UserRole
+  tier: UserTier
+  apiKeyId: string | null
+}
+
+/** A fresh secret: `nbl_` + 32 random bytes (base64url), so a plain sha256 is a safe hash for it. */
+export function generateApiKeySecret(): string {
+  return `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`
+}
+
+export function hashApiKeySecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex')
+}
+
+/** What lists show so a user can tell keys apart; reveals 8 characters past `nbl_` at most. */
+export function apiKeyDisplayPrefix(secret: string): string {
+  return secret.slice(0, Math.min(12, Math.floor(secret.length / 3)))
+}
+
+export interface IssuedApiKey {
+  id: string
+  name: string
+  prefix: string
+  secret: string
+  createdAt: string
+  expiresAt: string | null
+}
+
+export async function issueApiKey(
+  db: Executor,
+  options: { userId: string; name: string; secret?: string; expiresAt?: Date | null },
+): Promise<IssuedApiKey> {
+  const secret = options.secret ?? generateApiKeySecret()
+  const row = await insertApiKey(db, {
+    id: createId('key'),
+    user_id: options.userId,
+    name: options.name,
+    prefix: apiKeyDisplayPrefix(secret),
+    secret_hash: hashApiKeySecret(secret),
+    expires_at: options.expiresAt ?? null,
+  })
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    secret,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
+  }
+}
+
+export interface ApiKeyAuthenticator {
+  authenticate(secret: string): Promise<AuthUser | undefined>
+}
+
+/**
+ * Resolves a presented key to its user. `last_used_at` is written at most once per interval per
+ * key, off the request path, so authentication costs one indexed read.
+ */
+export function createApiKeyAuthenticator(
+  db: Executor,
+  options: { touchIntervalMs?: number; onError?: (error: unknown) => void } = {},
+): ApiKeyAuthenticator {
+  const touchIntervalMs = options.touchIntervalMs ?? 60_000
+  return {
+    async authenticate(secret) {
+      if (secret.length < 16 || secret.length > 256) return undefined
+      const now = new Date()
+      const found = await findActiveApiKeyByHash(db, hashApiKeySecret(secret), now)
+      if (!found) return undefined
+      const lastUsed = found.key.last_used_at?.getTime() ?? 0
+      if (now.getTime() - lastUsed >= touchIntervalMs) {
+        touchApiKeyLastUsed(db, found.key.id, now, touchIntervalMs).catch((error) => options.onError?.(error))
+      }
+      return {
+        id: found.user.id,
+        name: found.user.name,
+        role: found.user.role,
+        tier: found.user.tier,
+        apiKeyId: found.key.id,
+      }
+    },
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * @module generate.image and generate.search: quota reserve -> providers -> store -> settle.
+ * Units are reserved before any provider is called; what was not delivered is refunded.
+ */
+import {
+  createId,
+  finishGeneration,
+  type ImageRow,
+  insertGeneration,
+  insertImages,
+} from '@nbl/db'
+import {
+  type Attempt,
+  type ImageGenerationRequest,
+  NoCapableProviderError,
+  ProvidersFailedError,
+  type ProviderWarning,
+} from '@nbl/providers'
+import type { Context } from '../../context.js'
+import { AppError } from '../../errors.js'
+import type { GenerateImageInput } from '../../schemas.js'
+import type { AuthUser } from '../auth/api-keys.js'
+import { type Image, imageRowToImage, imageStorageKey } from '../images/image-output.js'
+import { resolveReferenceImages } from '../images/reference-images.js'
+import { unitsPerImage } from '../quota/policy.js'
+import type { QuotaState } from '../quota/quota-service.js'
+
+export interface GenerationResult {
+  id: string
+  images: Image[]
+  text?: string
+  provider: string
+  model: string
+  costUsd: number
+  latencyMs: number
+  attempts: Attempt[]
+  warnings: ProviderWarning[]
+  quota: QuotaState
+}
+
+type AuthedContext = Context & { user: AuthUser }
+
+/** Maps the router's failures onto API.md codes, keeping the attempts for the client. */
+export function providerFailureToAppError(error: unknown): AppError | undefined {
+  if (error instanceof NoCapableProviderError) {
+    return new AppError('NO_CAPABLE_PROVIDER', error.message, {}, { cause: error })
+  }
+  if (error instanceof ProvidersFailedError) {
+    const last = error.lastError
+    if (last?.errorClass === 'content_policy') {
+      return new AppError(
+        'CONTENT_BLOCKED',
+        `The provider refused the request on content policy: ${last.message}`,
+        { provider: last.provider, errorClass: last.errorClass, attempts: error.attempts, reason: last.message },
+        { cause: error },
+      )
+    }
+    return new AppError(
+      'PROVIDERS_FAILED',
+      'Every provider that could serve this request failed',
+      { attempts: error.attempts },
+      { cause: error },
+    )
+  }
+  return undefined
+}
+
+export async function generateImageCore(
+  input: GenerateImageInput,
+  ctx: AuthedContext,
+  options: { searchGrounding: boolean; kind: 'image' | 'search' },
+): Promise<GenerationResult> {
+  const { deps, user } = ctx
+  const subject = { id: user.id, tier: user.tier }
+
+  const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
+  if (!allowed.ok) throw allowed.error
+  if (input.projectId !== undefined) throw new AppError('NOT_FOUND', 'project not found')
+
+  const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
+  const perImage = unitsPerImage(deps.quota.costs, input.resolution, options.searchGrounding)
+  const reserved = await deps.quota.reserve(subject, perImage * input.count)
+  if (!reserved.ok) throw reserved.error
+  const reservation = reserved.value
+
+  let unitsCharged = 0
+  let recorded = false
+  const generationId = createId('gen')
+  const startedAt = performance.now()
+  try {
+    await insertGeneration(deps.db, {
+      id: generationId,
+      user_id: user.id,
+      kind: options.kind,
+      status: 'running',
+      prompt: input.prompt,
+      request: JSON.stringify({ ...input, referenceImages: input.referenceImages.length }),
+      provider: null,
+      model: null,
+      units_reserved: reservation.units,
+      latency_ms: null,
+      error_code: null,
+      error_message: null,
+      finished_at: null,
+    })
+
+    const request: ImageGenerationRequest = {
+      prompt: input.prompt,
+      resolution: input.resolution,
+      aspectRatio: input.aspectRatio,
+      count: input.count,
+      outputFormat: input.outputFormat,
+      referenceImages,
+      searchGrounding: options.searchGrounding,
+      ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
+      ...(input.seed !== undefined ? { seed: input.seed } : {}),
+    }
+    let routed: Awaited<ReturnType<typeof deps.providers.generateImage>>
+    try {
+      routed = await deps.providers.generateImage(request, {
+        strategy: input.strategy ?? deps.config.defaultStrategy,
+        ...(input.provider ? { provider: input.provider } : {}),
+      })
+    } catch (error) {
+      const appError = providerFailureToAppError(error)
+      await finishGeneration(deps.db, user.id, generationId, {
+        status: 'failed',
+        attempts: appError?.details.attempts ?? [],
+        unitsCharged: 0,
+        costUsd: 0,
+        latencyMs: Math.round(performance.now() - startedAt),
+        errorCode: appError?.appCode ?? 'INTERNAL',
+        errorMessage: appError?.message ?? 'provider call failed',
+        finishedAt: new Date(),
+      })
+      recorded = true
+      throw appError ?? error
+    }
+
+    const { result } = routed
+    const images = result.images.slice(0, input.count)
+    const rows = await Promise.all(
+      images.map(async (image): Promise<Omit<ImageRow, 'created_at'>> => {
+        const id = createId('img')
+        const storageKey = imageStorageKey(user.id, id, image.mimeType)
+        await deps.storage.put(storageKey, image.data, image.mimeType)
+        return {
+          id,
+          user_id: user.id,
+          generation_id: generationId,
+          storage_key: storageKey,
+          mime_type: image.mimeType,
+          width: image.width,
+          height: image.height,
+          bytes: image.data.byteLength,
+          prompt: input.prompt,
+          provider: routed.provider,
+          model: routed.model,
+        }
+      }),
+    )
+    const charge = perImage * rows.length
+    const latencyMs = Math.round(performance.now() - startedAt)
+    const stored = await deps.db.transaction().execute(async (trx) => {
+      const inserted = rows.length > 0 ? await insertImages(trx, rows) : []
+      await finishGeneration(trx, user.id, generationId, {
+        status: rows.length > 0 ? 'succeeded' : 'failed',
+        provider: routed.provider,
+        model: routed.model,
+        attempts: routed.attempts,
+        unitsCharged: charge,
+        costUsd: result.costUsd,
+        latencyMs,
+        ...(rows.length > 0 ? {} : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'the provider returned no image' }),
+        finishedAt: new Date(),
+      })
+      return inserted
+    })
+    recorded = true
+    if (stored.length === 0) {
+      throw new AppError('PROVIDERS_FAILED', 'The provider returned no image', { attempts: routed.attempts })
+    }
+    unitsCharged = charge
+    await deps.quota.settle(reservation, unitsCharged)
+    return {
+      id: generationId,
+      images: stored.map((row) => imageRowToImage(row, deps, ctx.origin)),
+      ...(result.text ? { text: result.text } : {}),
+      provider: routed.provider,
+      model: routed.model,
+      costUsd: result.costUsd,
+      latencyMs,
+      attempts: routed.attempts,
+      warnings: result.warnings,
+      quota: await deps.quota.state(subject),
+    }
+  } catch (error) {
+    if (!recorded) {
+      // Storage or the database failed after the provider answered: record it, then refund below.
+      await finishGeneration(deps.db, user.id, generationId, {
+        status: 'failed',
+        attempts: [],
+        unitsCharged: 0,
+        costUsd: 0,
+        latencyMs: Math.round(performance.now() - startedAt),
+        errorCode: 'INTERNAL',
+        errorMessage: 'storing the result failed',
+        finishedAt: new Date(),
+      }).catch(() => undefined)
+    }
+    throw error
+  } finally {
+    // Refunds whatever was not delivered; a no-op after the settle above.
+    await deps.quota.settle(reservation, unitsCharged)
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * @module The quota service: tier policy + store -> reservations and the QuotaState of API.md.
+ */
+import type { Resolution } from '@nbl/providers'
+import { AppError } from '../../errors.js'
+import { Err, Ok, type Result } from '../../result.js'
+import { nextUtcMidnight, type Tier, type TierPolicy, type TierTable, type UnitCosts } from './policy.js'
+import type { QuotaStore, Reservation } from './store.js'
+
+export interface QuotaState {
+  tier: Tier
+  limit: number | null
+  used: number
+  remaining: number | null
+  resetsAt: string
+  cooldownMs: number
+  readyAt: string
+}
+
+export interface QuotaSubject {
+  id: string
+  tier: Tier
+}
+
+export interface QuotaService {
+  readonly tiers: TierTable
+  readonly costs: UnitCosts
+  policyFor(tier: Tier): TierPolicy
+  /** Takes `units` for one request, or says why not (QUOTA_EXCEEDED / COOLDOWN with retryAfterMs). */
+  reserve(subject: QuotaSubject, units: number): Promise<Result<Reservation, AppError>>
+  settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /** Would `units` be granted now? Reserves nothing. */
+  check(subject: QuotaSubject, units: number): Promise<Result<true, AppError>>
+  state(subject: QuotaSubject): Promise<QuotaState>
+  /** Fails with FORBIDDEN when the tier does not allow this resolution. */
+  assertResolutionAllowed(subject: QuotaSubject, resolution: Resolution): Result<true, AppError>
+}
+
+const RESOLUTION_RANK: Record<Resolution, number> = { '1K': 1, '2K': 2, '4K': 3 }
+
+export function createQuotaService(options: {
+  store: QuotaStore
+  tiers: TierTable
+  costs: UnitCosts
+  now?: () => number
+}): QuotaService {
+  const { store, tiers, costs } = options
+  const now = options.now ?? Date.now
+
+  const policyFor = (tier: Tier): TierPolicy => tiers[tier]
+
+  function denialToError(denial: { code: 'QUOTA_EXCEEDED' | 'COOLDOWN'; retryAfterMs: number }): AppError {
+    const message =
+      denial.code === 'QUOTA_EXCEEDED'
+        ? 'Daily quota exceeded; it resets at the next UTC midnight'
+        : `Cooldown: wait ${Math.ceil(denial.retryAfterMs / 1000)} s before the next generation`
+    return new AppError(denial.code, message, { retryAfterMs: denial.retryAfterMs })
+  }
+
+  return {
+    tiers,
+    costs,
+    policyFor,
+
+    async reserve(subject, units) {
+      const policy = policyFor(subject.tier)
+      const result = await store.reserve({
+        userId: subject.id,
+        units,
+        dailyLimit: policy.dailyLimit,
+        cooldownMs: policy.cooldownSeconds * 1000,
+        now: now(),
+      })
+      return result.ok ? result : Err(denialToError(result.error))
+    },
+
+    settle: (reservation, unitsCharged) => store.settle(reservation, unitsCharged),
+
+    async check(subject, units) {
+      const policy = policyFor(subject.tier)
+      const at = now()
+      const { used, readyAt } = await store.snapshot(subject.id, policy.cooldownSeconds * 1000, at)
+      if (policy.dailyLimit !== null && used + units > policy.dailyLimit) {
+        return Err(denialToError({ code: 'QUOTA_EXCEEDED', retryAfterMs: nextUtcMidnight(at) - at }))
+      }
+      if (readyAt > at) return Err(denialToError({ code: 'COOLDOWN', retryAfterMs: readyAt - at }))
+      return Ok(true as const)
+    },
+
+    async state(subject) {
+      const policy = policyFor(subject.tier)
+      const at = now()
+      const cooldownMs = policy.cooldownSeconds * 1000
+      const { used, readyAt } = await store.snapshot(subject.id, cooldownMs, at)
+      return {
+        tier: subject.tier,
+        limit: policy.dailyLimit,
+        used,
+        remaining: policy.dailyLimit === null ? null : Math.max(0, policy.dailyLimit - used),
+        resetsAt: new Date(nextUtcMidnight(at)).toISOString(),
+        cooldownMs,
+        readyAt: new Date(readyAt).toISOString(),
+      }
+    },
+
+    assertResolutionAllowed(subject, resolution) {
+      const max = policyFor(subject.tier).maxResolution
+      if (RESOLUTION_RANK[resolution] <= RESOLUTION_RANK[max]) return Ok(true as const)
+      return Err(new AppError('FORBIDDEN', `The ${subject.tier} tier allows resolutions up to ${max}`))
+    },
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * @module The quota store interface: atomic reserve -> settle (refund what was not delivered).
+ * An embedded (in-process) and a networked (Redis) implementation share these semantics.
+ */
+import type { Result } from '../../result.js'
+
+export interface ReserveRequest {
+  userId: string
+  units: number
+  /** Units per UTC day; null = no cap (still counted). */
+  dailyLimit: number | null
+  cooldownMs: number
+  now: number
+}
+
+export interface Reservation {
+  id: string
+  userId: string
+  /** The UTC day the units were taken from (`YYYY-MM-DD`); a refund goes back to that day. */
+  day: string
+  units: number
+}
+
+export type QuotaDenial =
+  | { code: 'QUOTA_EXCEEDED'; used: number; retryAfterMs: number }
+  | { code: 'COOLDOWN'; retryAfterMs: number }
+
+export interface UsageSnapshot {
+  used: number
+  /** When the caller may make the next request (cooldown), epoch ms; <= now when ready. */
+  readyAt: number
+}
+
+export interface QuotaStore {
+  /** Atomically checks the daily limit and the cooldown and takes `units` if both allow. */
+  reserve(request: ReserveRequest): Promise<Result<Reservation, QuotaDenial>>
+  /** Keeps `unitsCharged` of the reservation and gives the rest back. Settling twice is a no-op. */
+  settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /** Today's usage and cooldown, reserving nothing. */
+  snapshot(userId: string, cooldownMs: number, now: number): Promise<UsageSnapshot>
+  /** Sets today's usage to zero and clears the cooldown (admin reset). */
+  reset(userId: string, now: number): Promise<void>
+}

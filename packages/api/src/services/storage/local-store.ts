@@ -1,0 +1,86 @@
+/**
+ * @module The embedded object store: files under a folder, downloaded through HMAC-signed,
+ * expiring `/files/:key` URLs.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, resolve, sep } from 'node:path'
+import { Readable } from 'node:stream'
+import { isValidObjectKey, type ObjectStore } from './store.js'
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  mp4: 'video/mp4',
+  gif: 'image/gif',
+}
+
+export interface LocalObjectStore extends ObjectStore {
+  /** Checks a `/files` request's signature and expiry; the key must also be well-formed. */
+  verify(key: string, expires: string | undefined, signature: string | undefined, now?: number): boolean
+}
+
+export function createLocalObjectStore(options: { root: string; secret: string }): LocalObjectStore {
+  const root = resolve(options.root)
+  const signingKey = createHmac('sha256', options.secret).update('nbl/files/v1').digest()
+
+  function pathOf(key: string): string {
+    if (!isValidObjectKey(key)) throw new Error(`invalid object key: ${JSON.stringify(key)}`)
+    const path = resolve(root, key)
+    // Belt and braces on top of the key pattern: never step outside the root.
+    if (!path.startsWith(root + sep)) throw new Error(`invalid object key: ${JSON.stringify(key)}`)
+    return path
+  }
+
+  const sign = (key: string, expires: number): string =>
+    createHmac('sha256', signingKey).update(`${key}\n${expires}`).digest('base64url')
+
+  const contentTypeOf = (key: string): string =>
+    CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream'
+
+  return {
+    async put(key, data) {
+      const path = pathOf(key)
+      await mkdir(dirname(path), { recursive: true })
+      // Write then rename, so a reader never sees half a file.
+      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`
+      await writeFile(temporary, data)
+      await rename(temporary, path)
+    },
+
+    async get(key) {
+      const path = pathOf(key)
+      const info = await stat(path).catch(() => undefined)
+      if (!info?.isFile()) return undefined
+      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>
+      return { body, contentType: contentTypeOf(key), size: info.size }
+    },
+
+    async read(key) {
+      return readFile(pathOf(key)).catch(() => undefined)
+    },
+
+    async delete(key) {
+      await rm(pathOf(key), { force: true })
+    },
+
+    signedUrl(key, { origin, expiresInSeconds }) {
+      pathOf(key)
+      const expires = Math.floor(Date.now() / 1000) + expiresInSeconds
+      const path = key.split('/').map(encodeURIComponent).join('/')
+      return `${origin}/files/${path}?expires=${expires}&signature=${sign(key, expires)}`
+    },
+
+    verify(key, expires, signature, now = Date.now()) {
+      if (!isValidObjectKey(key) || !expires || !signature || !/^\d{1,12}$/.test(expires)) return false
+      if (Number(expires) * 1000 < now) return false
+      const expected = Buffer.from(sign(key, Number(expires)))
+      const given = Buffer.from(signature)
+      return expected.length === given.length && timingSafeEqual(expected, given)
+    },
+  }
+}
+

@@ -1,0 +1,81 @@
+/**
+ * @module tRPC is initialised here, once; only the approved procedure bases are exported.
+ */
+import { initTRPC, TRPCError } from '@trpc/server'
+import type { Context } from './context.js'
+import { AppError, type AppErrorData, describeError, toTRPCError } from './errors.js'
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error, ctx, path }) {
+    const { message, appCode, details } = describeError(error)
+    const data: AppErrorData = {
+      code: shape.data.code,
+      httpStatus: shape.data.httpStatus,
+      appCode,
+      ...details,
+      ...(path ? { path } : {}),
+      ...(ctx?.requestId ? { requestId: ctx.requestId } : {}),
+    }
+    // No stack, no internal message: only what describeError deems safe.
+    return { code: shape.code, message, data }
+  },
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 25_000 },
+  },
+})
+
+export const router = t.router
+export const createCallerFactory = t.createCallerFactory
+
+/**
+ * Gives a thrown AppError its API.md tRPC code, and logs unexpected failures with their stack and
+ * request id; expected ones stay quiet.
+ */
+const logCall = t.middleware(async function logCall({ ctx, path, type, next }) {
+  const startedAt = performance.now()
+  const result = await next()
+  if (result.ok) return result
+  const cause = result.error.cause
+  if (cause instanceof AppError) {
+    return result.error.code === cause.trpcCode ? result : { ...result, error: toTRPCError(cause) }
+  }
+  if (result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const failure = cause ?? result.error
+    ctx.deps.logger.error(
+      {
+        requestId: ctx.requestId,
+        path,
+        type,
+        durationMs: performance.now() - startedAt,
+        err: failure instanceof Error ? { message: failure.message, stack: failure.stack } : String(failure),
+      },
+      'procedure failed unexpectedly',
+    )
+  }
+  return result
+})
+
+export const publicProcedure = t.procedure.use(logCall)
+
+export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
+  if (!ctx.user) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Missing, invalid, expired or revoked API key',
+      cause: new AppError('UNAUTHENTICATED', 'Missing, invalid, expired or revoked API key'),
+    })
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } })
+})
+
+export const adminProcedure = authedProcedure.use(function requireAdmin({ ctx, next }) {
+  if (ctx.user.role !== 'admin') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Admin role required',
+      cause: new AppError('FORBIDDEN', 'Admin role required'),
+    })
+  }
+  return next()
+})

@@ -1,0 +1,115 @@
+/**
+ * @module The Database interface: one table type per table, with row aliases.
+ * Columns filled by the database are `Generated<>`; nullable columns are `T | null`, never optional.
+ */
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * Kysely's `Generated<T>`, but it also accepts a `ColumnType` (Kysely's own would nest it, so that
+ * `Generated<Timestamp>` selected as a `ColumnType` object instead of a `Date`): optional on insert.
+ */
+export type Generated<T> =
+  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>
+/** jsonb: read and written as a JSON value (serialised by the repository on write). */
+export type Json<T> = ColumnType<T, string, string>
+
+export type UserRole = 'user' | 'admin'
+export type UserTier = 'free' | 'pro' | 'unlimited'
+
+export interface UsersTable {
+  id: string
+  name: string
+  email: string | null
+  role: UserRole
+  tier: UserTier
+  /** Service accounts are created by admins for machine clients. */
+  is_service_account: Generated<boolean>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface ApiKeysTable {
+  id: string
+  user_id: string
+  name: string
+  /** The first characters of the secret, shown in lists so a user can tell keys apart. */
+  prefix: string
+  /** sha256 (hex) of the whole secret; the secret itself is never stored. */
+  secret_hash: string
+  created_at: Generated<Timestamp>
+  last_used_at: Timestamp | null
+  expires_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+export type GenerationKind = 'image' | 'search' | 'video' | 'chat'
+export type GenerationStatus = 'running' | 'succeeded' | 'failed'
+
+export interface StoredAttempt {
+  provider: string
+  model: string
+  outcome: 'succeeded' | 'failed' | 'skipped'
+  errorClass?: string
+  message?: string
+  latencyMs: number
+}
+
+/** One row per generation request, with its attempts, cost and latency. */
+export interface GenerationsTable {
+  id: string
+  user_id: string
+  kind: GenerationKind
+  status: GenerationStatus
+  prompt: string
+  /** The validated request as the API received it. */
+  request: Json<Record<string, unknown>>
+  provider: string | null
+  model: string | null
+  attempts: Generated<Json<StoredAttempt[]>>
+  /** Quota units reserved for this request and units finally charged. */
+  units_reserved: number
+  units_charged: Generated<number>
+  cost_usd: Generated<number>
+  latency_ms: number | null
+  error_code: string | null
+  error_message: string | null
+  created_at: Generated<Timestamp>
+  finished_at: Timestamp | null
+}
+
+export interface ImagesTable {
+  id: string
+  user_id: string
+  generation_id: string | null
+  /** Key in the object store. */
+  storage_key: string
+  mime_type: string
+  width: number
+  height: number
+  bytes: number
+  prompt: string
+  provider: string
+  model: string
+  created_at: Generated<Timestamp>
+}
+
+export interface Database {
+  users: UsersTable
+  api_keys: ApiKeysTable
+  generations: GenerationsTable
+  images: ImagesTable
+}
+
+export type UserRow = Selectable<UsersTable>
+export type NewUserRow = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type ApiKeyRow = Selectable<ApiKeysTable>
+export type NewApiKeyRow = Insertable<ApiKeysTable>
+export type GenerationRow = Selectable<GenerationsTable>
+export type NewGenerationRow = Insertable<GenerationsTable>
+export type GenerationUpdate = Updateable<GenerationsTable>
+export type ImageRow = Selectable<ImagesTable>
+export type NewImageRow = Insertable<ImagesTable>
