@@ -9,7 +9,9 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
  * `Generated<Timestamp>` selected as a `ColumnType` object instead of a `Date`): optional on insert.
  */
 export type Generated<T> =
-  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>
+  T extends ColumnType<infer S, infer I, infer U>
+    ? ColumnType<S, I | undefined, U>
+    : ColumnType<T, T | undefined, T>
 
 /** timestamptz: read as Date, written as Date or ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>

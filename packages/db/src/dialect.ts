@@ -1,0 +1,63 @@
+/**
+ * @module Opens the database: PostgreSQL through a `pg` pool when a URL is given, else embedded PGlite.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { PGliteDialect } from './pglite-dialect.js'
+import type { Database } from './schema.js'
+
+export interface CreateDatabaseOptions {
+  /** PostgreSQL connection string; when set, PGlite is not used. */
+  databaseUrl?: string
+  /** PGlite keeps its files in `<dataDir>/pglite`; without it (and without `pglite`) the database lives in memory. */
+  dataDir?: string
+  /** An already opened PGlite instance; `close()` then leaves it open. */
+  pglite?: PGlite
+  /** Pool size for PostgreSQL. Default 10. */
+  max?: number
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>
+  kind: 'postgres' | 'pglite'
+  close(): Promise<void>
+}
+
+/**
+ * @example
+ * const { db, close } = await createDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: './.data' })
+ */
+export async function createDatabase(options: CreateDatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.max ?? 10,
+      types: postgresTypes(),
+    })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgres', close: () => db.destroy() }
+  }
+
+  const ownsInstance = options.pglite === undefined
+  const pglite = options.pglite ?? (await openPGlite(options.dataDir))
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: ownsInstance }) })
+  return { db, kind: 'pglite', close: () => db.destroy() }
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
+  if (dataDir === undefined) return PGlite.create()
+  const directory = join(dataDir, 'pglite')
+  await mkdir(directory, { recursive: true })
+  return PGlite.create(directory)
+}
+
+/** Per-pool parsers, so that the process-wide `pg.types` stay untouched; PGlite already behaves this way. */
+function postgresTypes(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides()
+  // count(*) and sum(integer) are int8; our counts stay far below Number.MAX_SAFE_INTEGER.
+  types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10))
+  return types
+}

@@ -1,0 +1,9 @@
+/**
+ * @module The migration list, in order; names are stored in the database, so never rename one.
+ */
+import type { Migration } from 'kysely'
+import * as initial from './0001_initial.js'
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+}

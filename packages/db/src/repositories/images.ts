@@ -1,0 +1,85 @@
+/**
+ * @module Images: the owner's library, newest first, with keyset pagination and filters.
+ */
+import type { ImageRow, NewImageRow } from '../schema.js'
+import { assertPageLimit, decodeCursor, toPage } from './cursor.js'
+import type { Executor } from './executor.js'
+
+export async function insertImages(db: Executor, rows: NewImageRow[]): Promise<ImageRow[]> {
+  if (rows.length === 0) return []
+  return db.insertInto('images').values(rows).returningAll().execute()
+}
+
+export async function findImageForOwner(
+  db: Executor,
+  userId: string,
+  id: string,
+): Promise<ImageRow | undefined> {
+  return db
+    .selectFrom('images')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+}
+
+/** Returns the deleted row (its `storage_key` is for the caller to clean up), or `undefined`. */
+export async function deleteImageForOwner(
+  db: Executor,
+  userId: string,
+  id: string,
+): Promise<ImageRow | undefined> {
+  return db
+    .deleteFrom('images')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export interface ListImagesOptions {
+  limit: number
+  cursor?: string | undefined
+  provider?: string | undefined
+  /** Inclusive lower bound on `created_at`. */
+  from?: Date | undefined
+  /** Exclusive upper bound on `created_at`. */
+  to?: Date | undefined
+  /** Case-insensitive substring of the prompt; `%` and `_` match themselves. */
+  q?: string | undefined
+}
+
+/**
+ * The owner's images, newest first (`created_at desc, id desc`).
+ * @throws {InvalidCursorError}
+ */
+export async function listImagesForOwner(
+  db: Executor,
+  userId: string,
+  options: ListImagesOptions,
+): Promise<{ items: ImageRow[]; nextCursor: string | null }> {
+  assertPageLimit(options.limit)
+  const { provider, from, to, q } = options
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+  const rows = await db
+    .selectFrom('images')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .$if(after !== undefined, (query) =>
+      query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after!.createdAt, after!.id))),
+    )
+    .$if(provider !== undefined, (query) => query.where('provider', '=', provider!))
+    .$if(from !== undefined, (query) => query.where('created_at', '>=', from!))
+    .$if(to !== undefined, (query) => query.where('created_at', '<', to!))
+    .$if(q !== undefined && q !== '', (query) => query.where('prompt', 'ilike', `%${escapeLike(q!)}%`))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1)
+    .execute()
+  return toPage(rows, options.limit)
+}
+
+/** Escapes LIKE wildcards with PostgreSQL's default escape character, the backslash. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
+}

@@ -1,0 +1,468 @@
+/**
+ * @module The repository conformance suite: every dialect must pass it after the real migrations.
+ */
+import { sql } from 'kysely'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  countUsers,
+  createId,
+  type DatabaseHandle,
+  deleteImageForOwner,
+  findActiveApiKeyByHash,
+  findGenerationForOwner,
+  findImageForOwner,
+  findUserById,
+  finishGeneration,
+  InvalidCursorError,
+  insertApiKey,
+  insertGeneration,
+  insertImages,
+  insertUser,
+  listApiKeysForOwner,
+  listImagesForOwner,
+  listUsers,
+  migrateToLatest,
+  type NewImageRow,
+  type NewUserRow,
+  revokeApiKeyForOwner,
+  sumUnitsChargedSince,
+  touchApiKeyLastUsed,
+  type UserRole,
+  updateUserTier,
+} from '../src/index.js'
+
+export interface DatabaseConformanceOptions {
+  /** Opens a fresh, empty database; `close()` must release everything it created. */
+  create: () => Promise<DatabaseHandle>
+}
+
+const MINUTE = 60_000
+
+function newUser(overrides: Partial<NewUserRow> = {}): NewUserRow {
+  return { id: createId('usr'), name: 'Ada', email: null, role: 'user', tier: 'free', ...overrides }
+}
+
+function newImage(userId: string, overrides: Partial<NewImageRow> = {}): NewImageRow {
+  const id = createId('img')
+  return {
+    id,
+    user_id: userId,
+    generation_id: null,
+    storage_key: `images/${id}.png`,
+    mime_type: 'image/png',
+    width: 1024,
+    height: 1024,
+    bytes: 1234,
+    prompt: 'a banana',
+    provider: 'local',
+    model: 'local-1',
+    ...overrides,
+  }
+}
+
+export function runDatabaseConformance({ create }: DatabaseConformanceOptions): void {
+  let handle: DatabaseHandle
+  let appliedAtStart: string[]
+  const db = () => handle.db
+
+  beforeAll(async () => {
+    handle = await create()
+    appliedAtStart = await migrateToLatest(handle.db)
+  })
+
+  afterAll(async () => {
+    await handle?.close()
+  })
+
+  beforeEach(async () => {
+    // Every other table cascades from users.
+    await db().deleteFrom('users').execute()
+  })
+
+  describe('migrations', () => {
+    it('apply once and are idempotent', async () => {
+      expect(appliedAtStart).toEqual(['0001_initial'])
+      expect(await migrateToLatest(db())).toEqual([])
+      expect(await migrateToLatest(db())).toEqual([])
+    })
+
+    it('enforce the role and tier check constraints', async () => {
+      await expect(insertUser(db(), newUser({ role: 'root' as UserRole }))).rejects.toThrow()
+      await expect(insertUser(db(), newUser({ tier: 'gold' as NewUserRow['tier'] }))).rejects.toThrow()
+    })
+
+    it('return int8 as number and timestamptz as Date', async () => {
+      const { rows } = await sql<{
+        total: unknown
+        at: unknown
+      }>`select count(*) as total, now() as at`.execute(db())
+      expect(typeof rows[0]!.total).toBe('number')
+      expect(rows[0]!.at).toBeInstanceOf(Date)
+    })
+  })
+
+  describe('users', () => {
+    it('inserts, finds, counts and changes tier', async () => {
+      const inserted = await insertUser(db(), newUser({ email: 'ada@example.com' }))
+      expect(inserted.created_at).toBeInstanceOf(Date)
+      expect(inserted.is_service_account).toBe(false)
+      expect(await findUserById(db(), inserted.id)).toEqual(inserted)
+      expect(await findUserById(db(), 'usr_missing')).toBeUndefined()
+      expect(await countUsers(db())).toBe(1)
+
+      const updated = await updateUserTier(db(), inserted.id, 'pro')
+      expect(updated?.tier).toBe('pro')
+      expect(updated!.updated_at.getTime()).toBeGreaterThanOrEqual(inserted.updated_at.getTime())
+      expect(await updateUserTier(db(), 'usr_missing', 'pro')).toBeUndefined()
+    })
+
+    it('lists users newest first across pages', async () => {
+      const base = Date.parse('2026-01-01T00:00:00Z')
+      for (let index = 0; index < 5; index++) {
+        await insertUser(db(), newUser({ id: `usr_${index}`, created_at: new Date(base + index * MINUTE) }))
+      }
+      const first = await listUsers(db(), { limit: 3 })
+      expect(first.items.map((user) => user.id)).toEqual(['usr_4', 'usr_3', 'usr_2'])
+      const second = await listUsers(db(), { limit: 3, cursor: first.nextCursor! })
+      expect(second.items.map((user) => user.id)).toEqual(['usr_1', 'usr_0'])
+      expect(second.nextCursor).toBeNull()
+    })
+  })
+
+  describe('api keys', () => {
+    async function keyFor(userId: string, overrides: Partial<Parameters<typeof insertApiKey>[1]> = {}) {
+      const id = createId('key')
+      return insertApiKey(db(), {
+        id,
+        user_id: userId,
+        name: 'cli',
+        prefix: 'nbl_abcd',
+        secret_hash: `hash-${id}`,
+        expires_at: null,
+        last_used_at: null,
+        revoked_at: null,
+        ...overrides,
+      })
+    }
+
+    it('finds an active key together with its user', async () => {
+      const user = await insertUser(db(), newUser({ role: 'admin', tier: 'unlimited' }))
+      const key = await keyFor(user.id)
+      const found = await findActiveApiKeyByHash(db(), key.secret_hash)
+      expect(found).toEqual({ key, user })
+      expect(await findActiveApiKeyByHash(db(), 'hash-unknown')).toBeUndefined()
+    })
+
+    it('excludes revoked and expired keys', async () => {
+      const user = await insertUser(db(), newUser())
+      const now = new Date('2026-03-01T12:00:00Z')
+      const revoked = await keyFor(user.id, { revoked_at: new Date(now.getTime() - MINUTE) })
+      const expired = await keyFor(user.id, { expires_at: new Date(now.getTime() - 1) })
+      const expiringLater = await keyFor(user.id, { expires_at: new Date(now.getTime() + MINUTE) })
+
+      expect(await findActiveApiKeyByHash(db(), revoked.secret_hash, now)).toBeUndefined()
+      expect(await findActiveApiKeyByHash(db(), expired.secret_hash, now)).toBeUndefined()
+      expect((await findActiveApiKeyByHash(db(), expiringLater.secret_hash, now))?.key.id).toBe(
+        expiringLater.id,
+      )
+      expect(
+        await findActiveApiKeyByHash(db(), expiringLater.secret_hash, new Date(now.getTime() + 2 * MINUTE)),
+      ).toBeUndefined()
+    })
+
+    it('rejects a duplicate secret hash', async () => {
+      const user = await insertUser(db(), newUser())
+      await keyFor(user.id, { secret_hash: 'same' })
+      await expect(keyFor(user.id, { secret_hash: 'same' })).rejects.toThrow()
+    })
+
+    it('throttles last-used updates', async () => {
+      const user = await insertUser(db(), newUser())
+      const key = await keyFor(user.id)
+      const now = new Date('2026-03-01T12:00:00Z')
+
+      expect(await touchApiKeyLastUsed(db(), key.id, now, MINUTE)).toBe(true)
+      expect(await touchApiKeyLastUsed(db(), key.id, new Date(now.getTime() + 1000), MINUTE)).toBe(false)
+      const later = new Date(now.getTime() + MINUTE + 1)
+      expect(await touchApiKeyLastUsed(db(), key.id, later, MINUTE)).toBe(true)
+      expect((await listApiKeysForOwner(db(), user.id))[0]?.last_used_at).toEqual(later)
+      expect(await touchApiKeyLastUsed(db(), 'key_missing', later, MINUTE)).toBe(false)
+    })
+
+    it('lists and revokes only the owner’s keys', async () => {
+      const alice = await insertUser(db(), newUser({ name: 'Alice' }))
+      const bob = await insertUser(db(), newUser({ name: 'Bob' }))
+      const key = await keyFor(alice.id)
+
+      expect(await listApiKeysForOwner(db(), bob.id)).toEqual([])
+      expect(await revokeApiKeyForOwner(db(), bob.id, key.id, new Date())).toBe(false)
+      expect(await findActiveApiKeyByHash(db(), key.secret_hash)).toBeDefined()
+
+      expect(await revokeApiKeyForOwner(db(), alice.id, key.id, new Date())).toBe(true)
+      expect(await revokeApiKeyForOwner(db(), alice.id, key.id, new Date())).toBe(false)
+      expect(await findActiveApiKeyByHash(db(), key.secret_hash)).toBeUndefined()
+      expect((await listApiKeysForOwner(db(), alice.id)).map((row) => row.id)).toEqual([key.id])
+    })
+  })
+
+  describe('images', () => {
+    it('hides another user’s image from find, delete and list', async () => {
+      const alice = await insertUser(db(), newUser({ name: 'Alice' }))
+      const bob = await insertUser(db(), newUser({ name: 'Bob' }))
+      const [image] = await insertImages(db(), [newImage(alice.id)])
+
+      expect(await findImageForOwner(db(), bob.id, image!.id)).toBeUndefined()
+      expect(await deleteImageForOwner(db(), bob.id, image!.id)).toBeUndefined()
+      expect(await listImagesForOwner(db(), bob.id, { limit: 10 })).toEqual({ items: [], nextCursor: null })
+
+      expect(await findImageForOwner(db(), alice.id, image!.id)).toEqual(image)
+      expect(await deleteImageForOwner(db(), alice.id, image!.id)).toEqual(image)
+      expect(await findImageForOwner(db(), alice.id, image!.id)).toBeUndefined()
+    })
+
+    it('pages 25 images with distinct timestamps as 10/10/5, newest first', async () => {
+      const user = await insertUser(db(), newUser())
+      const base = Date.parse('2026-02-01T00:00:00Z')
+      const rows = Array.from({ length: 25 }, (_, index) =>
+        newImage(user.id, { created_at: new Date(base + ((index * 7) % 25) * 1000) }),
+      )
+      await insertImages(db(), rows)
+      const expected = [...rows]
+        .sort((a, b) => (b.created_at as Date).getTime() - (a.created_at as Date).getTime())
+        .map((row) => row.id)
+
+      const seen = await collectPages(user.id, 10)
+      expect(seen.sizes).toEqual([10, 10, 5])
+      expect(seen.ids).toEqual(expected)
+    })
+
+    it('pages images sharing one timestamp by id, without losing or repeating any', async () => {
+      const user = await insertUser(db(), newUser())
+      // One statement: every row gets the same now(), so only the id orders them.
+      await insertImages(
+        db(),
+        Array.from({ length: 25 }, () => newImage(user.id)),
+      )
+      const seen = await collectPages(user.id, 10)
+      expect(seen.sizes).toEqual([10, 10, 5])
+      expect(new Set(seen.ids).size).toBe(25)
+      expect(seen.ids).toEqual([...seen.ids].sort().reverse())
+    })
+
+    async function collectPages(userId: string, limit: number) {
+      const ids: string[] = []
+      const sizes: number[] = []
+      let cursor: string | undefined
+      do {
+        const page = await listImagesForOwner(db(), userId, { limit, cursor })
+        sizes.push(page.items.length)
+        ids.push(...page.items.map((item) => item.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor !== undefined)
+      return { ids, sizes }
+    }
+
+    it('filters by provider, prompt text (wildcards literal) and time range', async () => {
+      const user = await insertUser(db(), newUser())
+      const at = (day: number) => new Date(Date.UTC(2026, 0, day))
+      const [cotton, hundred, underscore, other] = await insertImages(db(), [
+        newImage(user.id, { prompt: 'Shirt, 100% COTTON', provider: 'openai', created_at: at(1) }),
+        newImage(user.id, { prompt: '1000 bananas', provider: 'google', created_at: at(2) }),
+        newImage(user.id, { prompt: 'snake_case banana', provider: 'google', created_at: at(3) }),
+        newImage(user.id, { prompt: 'snakeXcase banana', provider: 'local', created_at: at(4) }),
+      ])
+      const ids = async (options: Omit<Parameters<typeof listImagesForOwner>[2], 'limit'>) =>
+        (await listImagesForOwner(db(), user.id, { limit: 10, ...options })).items.map((item) => item.id)
+
+      expect(await ids({ provider: 'google' })).toEqual([underscore!.id, hundred!.id])
+      expect(await ids({ q: '0%' })).toEqual([cotton!.id])
+      expect(await ids({ q: 'cotton' })).toEqual([cotton!.id])
+      expect(await ids({ q: 'e_c' })).toEqual([underscore!.id])
+      expect(await ids({ q: 'BANANA' })).toEqual([other!.id, underscore!.id, hundred!.id])
+      expect(await ids({ from: at(2), to: at(4) })).toEqual([underscore!.id, hundred!.id])
+      expect(await ids({ from: at(2), provider: 'local', q: 'banana' })).toEqual([other!.id])
+    })
+
+    it('rejects an invalid cursor with InvalidCursorError', async () => {
+      const user = await insertUser(db(), newUser())
+      const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+      for (const cursor of [
+        'not a cursor',
+        encode({}),
+        encode({ createdAt: 'yesterday', id: 'img_1' }),
+        encode(7),
+      ]) {
+        await expect(listImagesForOwner(db(), user.id, { limit: 10, cursor })).rejects.toBeInstanceOf(
+          InvalidCursorError,
+        )
+      }
+    })
+  })
+
+  describe('generations', () => {
+    it('inserts, finishes for the owner only, and sums charged units', async () => {
+      const alice = await insertUser(db(), newUser({ name: 'Alice' }))
+      const bob = await insertUser(db(), newUser({ name: 'Bob' }))
+      const since = new Date('2026-04-02T00:00:00Z')
+      const base = {
+        user_id: alice.id,
+        kind: 'image' as const,
+        status: 'running' as const,
+        prompt: 'a banana',
+        request: { prompt: 'a banana', resolution: '2K', nested: { count: 2 } },
+        provider: null,
+        model: null,
+        units_reserved: 2,
+        latency_ms: null,
+        error_code: null,
+        error_message: null,
+        finished_at: null,
+      }
+      const running = await insertGeneration(db(), { ...base, id: createId('gen'), created_at: since })
+      expect(running.request).toEqual(base.request)
+      expect(running.attempts).toEqual([])
+      expect(running.units_charged).toBe(0)
+      expect(running.cost_usd).toBe(0)
+
+      const attempts = [
+        {
+          provider: 'openai',
+          model: 'gpt-image-1',
+          outcome: 'failed' as const,
+          errorClass: 'transient',
+          latencyMs: 120,
+        },
+        { provider: 'google', model: 'gemini-3', outcome: 'succeeded' as const, latencyMs: 900 },
+      ]
+      const patch = {
+        status: 'succeeded' as const,
+        provider: 'google',
+        model: 'gemini-3',
+        attempts,
+        unitsCharged: 2,
+        costUsd: 0.039,
+        latencyMs: 1020,
+        finishedAt: new Date('2026-04-02T00:00:02Z'),
+      }
+      expect(await finishGeneration(db(), bob.id, running.id, patch)).toBeUndefined()
+      expect(await findGenerationForOwner(db(), bob.id, running.id)).toBeUndefined()
+
+      const finished = await finishGeneration(db(), alice.id, running.id, patch)
+      expect(finished).toMatchObject({
+        status: 'succeeded',
+        provider: 'google',
+        model: 'gemini-3',
+        attempts,
+        units_charged: 2,
+        cost_usd: 0.039,
+        latency_ms: 1020,
+        error_code: null,
+        finished_at: patch.finishedAt,
+      })
+      expect(await findGenerationForOwner(db(), alice.id, running.id)).toEqual(finished)
+
+      await insertGeneration(db(), {
+        ...base,
+        id: createId('gen'),
+        units_charged: 4,
+        created_at: new Date(since.getTime() + 1),
+      })
+      await insertGeneration(db(), {
+        ...base,
+        id: createId('gen'),
+        units_charged: 8,
+        created_at: new Date(since.getTime() - 1),
+      })
+      await insertGeneration(db(), {
+        ...base,
+        id: createId('gen'),
+        user_id: bob.id,
+        units_charged: 16,
+        created_at: since,
+      })
+
+      expect(await sumUnitsChargedSince(db(), alice.id, since)).toBe(6)
+      expect(await sumUnitsChargedSince(db(), bob.id, since)).toBe(16)
+      expect(await sumUnitsChargedSince(db(), bob.id, new Date(since.getTime() + 1))).toBe(0)
+    })
+
+    it('keeps images when their generation is deleted', async () => {
+      const user = await insertUser(db(), newUser())
+      const generation = await insertGeneration(db(), {
+        id: createId('gen'),
+        user_id: user.id,
+        kind: 'image',
+        status: 'succeeded',
+        prompt: 'p',
+        request: {},
+        provider: 'local',
+        model: 'local-1',
+        units_reserved: 1,
+        latency_ms: 1,
+        error_code: null,
+        error_message: null,
+        finished_at: new Date(),
+      })
+      const [image] = await insertImages(db(), [newImage(user.id, { generation_id: generation.id })])
+      await db().deleteFrom('generations').where('id', '=', generation.id).execute()
+      expect((await findImageForOwner(db(), user.id, image!.id))?.generation_id).toBeNull()
+    })
+  })
+
+  describe('transactions', () => {
+    it('keeps exactly the committed rows of 20 interleaved transactions', async () => {
+      const user = await insertUser(db(), newUser())
+      const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 5))
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, index) =>
+          db()
+            .transaction()
+            .execute(async (trx) => {
+              await insertImages(trx, [newImage(user.id, { id: `img_tx_${index}_a` })])
+              await pause()
+              await insertImages(trx, [newImage(user.id, { id: `img_tx_${index}_b` })])
+              if (index % 2 === 1) throw new Error(`roll back ${index}`)
+            }),
+        ),
+        // Plain statements racing the transactions must neither wait forever nor be rolled back with them.
+        ...Array.from({ length: 10 }, (_, index) =>
+          pause().then(() => insertImages(db(), [newImage(user.id, { id: `img_plain_${index}` })])),
+        ),
+      ])
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(10)
+
+      const stored = await db().selectFrom('images').select('id').where('user_id', '=', user.id).execute()
+      const expected = [
+        ...Array.from({ length: 10 }, (_, half) => [`img_tx_${half * 2}_a`, `img_tx_${half * 2}_b`]).flat(),
+        ...Array.from({ length: 10 }, (_, index) => `img_plain_${index}`),
+      ]
+      expect(stored.map((row) => row.id).sort()).toEqual(expected.sort())
+    })
+
+    it('reports affected row counts', async () => {
+      const user = await insertUser(db(), newUser())
+      const inserted = await db()
+        .insertInto('images')
+        .values([newImage(user.id), newImage(user.id), newImage(user.id)])
+        .executeTakeFirstOrThrow()
+      expect(inserted.numInsertedOrUpdatedRows).toBe(3n)
+
+      const updated = await db()
+        .updateTable('images')
+        .set({ provider: 'openai' })
+        .where('user_id', '=', user.id)
+        .executeTakeFirstOrThrow()
+      expect(updated.numUpdatedRows).toBe(3n)
+
+      const none = await db()
+        .updateTable('images')
+        .set({ provider: 'x' })
+        .where('id', '=', 'img_missing')
+        .executeTakeFirst()
+      expect(none.numUpdatedRows).toBe(0n)
+
+      const deleted = await db().deleteFrom('images').where('user_id', '=', user.id).executeTakeFirstOrThrow()
+      expect(deleted.numDeletedRows).toBe(3n)
+    })
+  })
+}
