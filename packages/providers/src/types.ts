@@ -6,7 +6,18 @@
 export const RESOLUTIONS = ['1K', '2K', '4K'] as const
 export type Resolution = (typeof RESOLUTIONS)[number]
 
-export const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '4:5', '5:4', '21:9'] as const
+export const ASPECT_RATIOS = [
+  '1:1',
+  '16:9',
+  '9:16',
+  '4:3',
+  '3:4',
+  '3:2',
+  '2:3',
+  '4:5',
+  '5:4',
+  '21:9',
+] as const
 export type AspectRatio = (typeof ASPECT_RATIOS)[number]
 
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const
