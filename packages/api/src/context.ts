@@ -26,7 +26,10 @@ export function createContextInner(options: ContextInnerOptions) {
 export type Context = ReturnType<typeof createContextInner>
 
 /** The caller's credential: `Authorization: Bearer`, `X-API-Key`, or SSE `connectionParams.token`. */
-export function credentialFrom(headers: Headers, connectionParams?: Record<string, string> | null): string | null {
+export function credentialFrom(
+  headers: Headers,
+  connectionParams?: Record<string, string | undefined> | null,
+): string | null {
   const authorization = headers.get('authorization')
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -47,9 +50,12 @@ export async function createRequestContext(options: {
   deps: AppDeps
   request: Request
   requestId: string
-  connectionParams?: Record<string, string> | null
+  connectionParams?: Record<string, string | undefined> | null
 }): Promise<Context> {
-  const user = await authenticate(options.deps, credentialFrom(options.request.headers, options.connectionParams))
+  const user = await authenticate(
+    options.deps,
+    credentialFrom(options.request.headers, options.connectionParams),
+  )
   return createContextInner({
     deps: options.deps,
     user,

@@ -53,7 +53,12 @@ export class AppError extends Error {
   readonly appCode: AppCode
   readonly details: AppErrorDetails
 
-  constructor(appCode: AppCode, message: string, details: AppErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    appCode: AppCode,
+    message: string,
+    details: AppErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
     this.appCode = appCode
     this.details = details
@@ -117,9 +122,14 @@ export interface AppErrorData extends AppErrorDetails {
 }
 
 /** Turns any error that reached tRPC into the client-facing message and data of API.md. */
-export function describeError(error: TRPCError): { message: string; appCode: AppCode; details: AppErrorDetails } {
+export function describeError(error: TRPCError): {
+  message: string
+  appCode: AppCode
+  details: AppErrorDetails
+} {
   const cause = error.cause
-  if (cause instanceof AppError) return { message: cause.message, appCode: cause.appCode, details: cause.details }
+  if (cause instanceof AppError)
+    return { message: cause.message, appCode: cause.appCode, details: cause.details }
   const issues = validationIssuesOf(cause)
   if (issues && error.code === 'BAD_REQUEST') {
     const fieldErrors: Record<string, string[]> = {}

@@ -28,19 +28,32 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
 
   app.onError(function handleError(error, c) {
     if (error instanceof HTTPException) {
-      return c.json({ error: { code: error.status, message: error.message, requestId: c.get('requestId') } }, error.status)
+      return c.json(
+        { error: { code: error.status, message: error.message, requestId: c.get('requestId') } },
+        error.status,
+      )
     }
     deps.logger.error(
-      { requestId: c.get('requestId'), path: c.req.path, err: { message: error.message, stack: error.stack } },
+      {
+        requestId: c.get('requestId'),
+        path: c.req.path,
+        err: { message: error.message, stack: error.stack },
+      },
       'request failed unexpectedly',
     )
-    return c.json({ error: { code: 500, message: 'Internal server error', requestId: c.get('requestId') } }, 500)
+    return c.json(
+      { error: { code: 500, message: 'Internal server error', requestId: c.get('requestId') } },
+      500,
+    )
   })
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }))
   app.get('/health/ready', async (c) => {
     const readiness = await checkReadiness(deps)
-    return c.json({ status: readiness.ready ? 'ok' : 'unavailable', ...readiness }, readiness.ready ? 200 : 503)
+    return c.json(
+      { status: readiness.ready ? 'ok' : 'unavailable', ...readiness },
+      readiness.ready ? 200 : 503,
+    )
   })
 
   app.get('/files/*', secureHeaders(), async function serveFile(c) {

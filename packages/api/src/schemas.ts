@@ -22,7 +22,10 @@ export const imageRefSchema = z.union([
     dataUrl: z
       .string()
       .max(MAX_DATA_URL_LENGTH, 'a data URL may carry at most 10 MB')
-      .regex(/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$/, 'expected data:image/(png|jpeg|webp);base64,…'),
+      .regex(
+        /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$/,
+        'expected data:image/(png|jpeg|webp);base64,…',
+      ),
   }),
 ])
 export type ImageRef = z.infer<typeof imageRefSchema>

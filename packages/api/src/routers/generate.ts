@@ -1,8 +1,9 @@
 /**
  * @module The `generate` router: image generation (plain and search-grounded).
  */
-import { generateImageCore } from '../services/generation/generate-image.js'
+
 import { generateImageInput } from '../schemas.js'
+import { generateImageCore } from '../services/generation/generate-image.js'
 import { authedProcedure, router } from '../trpc.js'
 
 export const generateRouter = router({

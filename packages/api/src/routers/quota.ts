@@ -2,10 +2,9 @@
  * @module The `quota` router: the caller's state, a dry-run check, and the public tiers table.
  */
 import { z } from 'zod'
-import { unitsForVideo, unitsPerImage } from '../services/quota/policy.js'
 import { resolutionSchema } from '../schemas.js'
+import { TIERS, unitsForVideo, unitsPerImage } from '../services/quota/policy.js'
 import { authedProcedure, publicProcedure, router } from '../trpc.js'
-import { TIERS } from '../services/quota/policy.js'
 
 const checkInput = z
   .strictObject({
@@ -37,7 +36,10 @@ export const quotaRouter = router({
       input.kind === 'video'
         ? unitsForVideo(quota.costs, input.durationSec) * input.count
         : unitsPerImage(quota.costs, input.resolution, input.kind === 'search') * input.count
-    const resolutionAllowed = input.kind === 'video' ? { ok: true as const } : quota.assertResolutionAllowed(subject, input.resolution)
+    const resolutionAllowed =
+      input.kind === 'video'
+        ? { ok: true as const }
+        : quota.assertResolutionAllowed(subject, input.resolution)
     const verdict = resolutionAllowed.ok ? await quota.check(subject, cost) : resolutionAllowed
     if (verdict.ok) return { allowed: true, cost }
     return {
@@ -45,7 +47,9 @@ export const quotaRouter = router({
       cost,
       appCode: verdict.error.appCode,
       message: verdict.error.message,
-      ...(verdict.error.details.retryAfterMs !== undefined ? { retryAfterMs: verdict.error.details.retryAfterMs } : {}),
+      ...(verdict.error.details.retryAfterMs !== undefined
+        ? { retryAfterMs: verdict.error.details.retryAfterMs }
+        : {}),
     }
   }),
 

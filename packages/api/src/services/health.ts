@@ -20,6 +20,10 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const database = await sql`select 1`
     .execute(deps.db)
     .then(() => ({ ok: true, latencyMs: Math.round(performance.now() - startedAt) }))
-    .catch(() => ({ ok: false, latencyMs: Math.round(performance.now() - startedAt), error: 'database unreachable' }))
+    .catch(() => ({
+      ok: false,
+      latencyMs: Math.round(performance.now() - startedAt),
+      error: 'database unreachable',
+    }))
   return { ready: database.ok, checks: { database } }
 }

@@ -4,7 +4,7 @@
 import { deleteImageForOwner, findImageForOwner, InvalidCursorError, listImagesForOwner } from '@nbl/db'
 import { z } from 'zod'
 import { AppError, notFound } from '../../errors.js'
-import { type ListOutput, idSchema, listInput, providerSchema } from '../../schemas.js'
+import { idSchema, type ListOutput, listInput, providerSchema } from '../../schemas.js'
 import { type Image, imageRowToImage } from '../../services/images/image-output.js'
 import { authedProcedure, router } from '../../trpc.js'
 
@@ -30,10 +30,15 @@ export const historyRouter = router({
         ...(input.to ? { to: new Date(input.to) } : {}),
         ...(input.q ? { q: input.q } : {}),
       })
-      return { items: page.items.map((row) => imageRowToImage(row, ctx.deps, ctx.origin)), nextCursor: page.nextCursor }
+      return {
+        items: page.items.map((row) => imageRowToImage(row, ctx.deps, ctx.origin)),
+        nextCursor: page.nextCursor,
+      }
     } catch (error) {
       if (error instanceof InvalidCursorError) {
-        throw new AppError('VALIDATION', 'cursor: invalid cursor', { fieldErrors: { cursor: ['invalid cursor'] } })
+        throw new AppError('VALIDATION', 'cursor: invalid cursor', {
+          fieldErrors: { cursor: ['invalid cursor'] },
+        })
       }
       throw error
     }

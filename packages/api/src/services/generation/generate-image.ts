@@ -2,13 +2,7 @@
  * @module generate.image and generate.search: quota reserve -> providers -> store -> settle.
  * Units are reserved before any provider is called; what was not delivered is refunded.
  */
-import {
-  createId,
-  finishGeneration,
-  type ImageRow,
-  insertGeneration,
-  insertImages,
-} from '@nbl/db'
+import { createId, finishGeneration, type ImageRow, insertGeneration, insertImages } from '@nbl/db'
 import {
   type Attempt,
   type ImageGenerationRequest,
@@ -51,7 +45,12 @@ export function providerFailureToAppError(error: unknown): AppError | undefined 
       return new AppError(
         'CONTENT_BLOCKED',
         `The provider refused the request on content policy: ${last.message}`,
-        { provider: last.provider, errorClass: last.errorClass, attempts: error.attempts, reason: last.message },
+        {
+          provider: last.provider,
+          errorClass: last.errorClass,
+          attempts: error.attempts,
+          reason: last.message,
+        },
         { cause: error },
       )
     }
@@ -94,7 +93,7 @@ export async function generateImageCore(
       kind: options.kind,
       status: 'running',
       prompt: input.prompt,
-      request: JSON.stringify({ ...input, referenceImages: input.referenceImages.length }),
+      request: { ...input, referenceImages: input.referenceImages.length },
       provider: null,
       model: null,
       units_reserved: reservation.units,
@@ -171,7 +170,9 @@ export async function generateImageCore(
         unitsCharged: charge,
         costUsd: result.costUsd,
         latencyMs,
-        ...(rows.length > 0 ? {} : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'the provider returned no image' }),
+        ...(rows.length > 0
+          ? {}
+          : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'the provider returned no image' }),
         finishedAt: new Date(),
       })
       return inserted

@@ -20,7 +20,10 @@ export interface Image {
 export function imageRowToImage(row: ImageRow, deps: AppDeps, origin: string): Image {
   return {
     id: row.id,
-    url: deps.storage.signedUrl(row.storage_key, { origin, expiresInSeconds: deps.config.signedUrlTtlSeconds }),
+    url: deps.storage.signedUrl(row.storage_key, {
+      origin,
+      expiresInSeconds: deps.config.signedUrlTtlSeconds,
+    }),
     mimeType: row.mime_type,
     width: row.width,
     height: row.height,

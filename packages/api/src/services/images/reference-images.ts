@@ -33,7 +33,11 @@ export async function resolveReferenceImages(
         }
         return { data, mimeType }
       }
-      return fetchPublicImage(reference.url, { maxBytes: MAX_REFERENCE_IMAGE_BYTES, field: `referenceImages.${index}`, ...(signal ? { signal } : {}) })
+      return fetchPublicImage(reference.url, {
+        maxBytes: MAX_REFERENCE_IMAGE_BYTES,
+        field: `referenceImages.${index}`,
+        ...(signal ? { signal } : {}),
+      })
     }),
   )
 }

@@ -64,7 +64,10 @@ function refused(field: string, reason: string): AppError {
   return new AppError('VALIDATION', `${field}: ${reason}`, { fieldErrors: { [`${field}.url`]: [reason] } })
 }
 
-async function publicAddressOf(hostname: string, field: string): Promise<{ address: string; family: number }> {
+async function publicAddressOf(
+  hostname: string,
+  field: string,
+): Promise<{ address: string; family: number }> {
   const host = hostname.replace(/^\[|\]$/g, '')
   const addresses = isIP(host)
     ? [{ address: host, family: isIP(host) }]
@@ -77,10 +80,16 @@ async function publicAddressOf(hostname: string, field: string): Promise<{ addre
   return addresses[0] as { address: string; family: number }
 }
 
-export async function fetchPublicImage(rawUrl: string, options: FetchPublicImageOptions): Promise<ReferenceImage> {
+export async function fetchPublicImage(
+  rawUrl: string,
+  options: FetchPublicImageOptions,
+): Promise<ReferenceImage> {
   const { field, maxBytes } = options
   const maxRedirects = options.maxRedirects ?? 3
-  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), ...(options.signal ? [options.signal] : [])])
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    ...(options.signal ? [options.signal] : []),
+  ])
   let url = new URL(rawUrl)
   for (let hop = 0; hop <= maxRedirects; hop++) {
     if (url.protocol !== 'https:') throw refused(field, 'only https URLs are fetched')
@@ -91,33 +100,37 @@ export async function fetchPublicImage(rawUrl: string, options: FetchPublicImage
       else callback(null, pinned.address, pinned.family)
     }
     const outcome = await new Promise<{ redirect: string } | ReferenceImage>((resolve, reject) => {
-      const req = request(url, { method: 'GET', lookup: pinnedLookup, signal, headers: { accept: 'image/*' } }, (res) => {
-        const status = res.statusCode ?? 0
-        if (status >= 300 && status < 400 && res.headers.location) {
-          res.resume()
-          resolve({ redirect: new URL(res.headers.location, url).toString() })
-          return
-        }
-        const mimeType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-        if (status !== 200 || !/^image\/(png|jpeg|webp)$/.test(mimeType)) {
-          res.resume()
-          reject(refused(field, `the URL did not return a PNG, JPEG or WebP image (HTTP ${status})`))
-          return
-        }
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length
-          if (size > maxBytes) {
-            req.destroy()
-            reject(refused(field, 'the image is larger than 10 MB'))
+      const req = request(
+        url,
+        { method: 'GET', lookup: pinnedLookup, signal, headers: { accept: 'image/*' } },
+        (res) => {
+          const status = res.statusCode ?? 0
+          if (status >= 300 && status < 400 && res.headers.location) {
+            res.resume()
+            resolve({ redirect: new URL(res.headers.location, url).toString() })
             return
           }
-          chunks.push(chunk)
-        })
-        res.on('end', () => resolve({ data: Buffer.concat(chunks), mimeType }))
-        res.on('error', reject)
-      })
+          const mimeType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+          if (status !== 200 || !/^image\/(png|jpeg|webp)$/.test(mimeType)) {
+            res.resume()
+            reject(refused(field, `the URL did not return a PNG, JPEG or WebP image (HTTP ${status})`))
+            return
+          }
+          const chunks: Buffer[] = []
+          let size = 0
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length
+            if (size > maxBytes) {
+              req.destroy()
+              reject(refused(field, 'the image is larger than 10 MB'))
+              return
+            }
+            chunks.push(chunk)
+          })
+          res.on('end', () => resolve({ data: Buffer.concat(chunks), mimeType }))
+          res.on('error', reject)
+        },
+      )
       req.on('error', (error) => reject(refused(field, `could not fetch the image (${error.message})`)))
       req.end()
     })

@@ -33,10 +33,17 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
     it('denies a reservation that would cross the limit and says when the day resets', async () => {
       const store = await factory.create()
       const userId = user()
-      expect((await store.reserve({ userId, units: 4, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(true)
+      expect((await store.reserve({ userId, units: 4, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(
+        true,
+      )
       const denied = await store.reserve({ userId, units: 2, dailyLimit: 5, cooldownMs: 0, now: NOON })
-      expect(denied).toEqual({ ok: false, error: { code: 'QUOTA_EXCEEDED', used: 4, retryAfterMs: 12 * 3600_000 } })
-      expect((await store.reserve({ userId, units: 1, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(true)
+      expect(denied).toEqual({
+        ok: false,
+        error: { code: 'QUOTA_EXCEEDED', used: 4, retryAfterMs: 12 * 3600_000 },
+      })
+      expect((await store.reserve({ userId, units: 1, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(
+        true,
+      )
     })
 
     it('refunds what was not delivered, once', async () => {
@@ -52,13 +59,21 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
     it('enforces the cooldown between requests and reports readyAt', async () => {
       const store = await factory.create()
       const userId = user()
-      expect((await store.reserve({ userId, units: 1, dailyLimit: 10, cooldownMs: 3000, now: NOON })).ok).toBe(true)
-      const denied = await store.reserve({ userId, units: 1, dailyLimit: 10, cooldownMs: 3000, now: NOON + 1000 })
+      expect(
+        (await store.reserve({ userId, units: 1, dailyLimit: 10, cooldownMs: 3000, now: NOON })).ok,
+      ).toBe(true)
+      const denied = await store.reserve({
+        userId,
+        units: 1,
+        dailyLimit: 10,
+        cooldownMs: 3000,
+        now: NOON + 1000,
+      })
       expect(denied).toEqual({ ok: false, error: { code: 'COOLDOWN', retryAfterMs: 2000 } })
       expect((await store.snapshot(userId, 3000, NOON + 1000)).readyAt).toBe(NOON + 3000)
-      expect((await store.reserve({ userId, units: 1, dailyLimit: 10, cooldownMs: 3000, now: NOON + 3000 })).ok).toBe(
-        true,
-      )
+      expect(
+        (await store.reserve({ userId, units: 1, dailyLimit: 10, cooldownMs: 3000, now: NOON + 3000 })).ok,
+      ).toBe(true)
       expect((await store.snapshot(userId, 3000, NOON + 3000)).used).toBe(2)
     })
 
@@ -66,7 +81,9 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
       const store = await factory.create()
       const userId = user()
       for (let i = 0; i < 5; i++) {
-        expect((await store.reserve({ userId, units: 100, dailyLimit: null, cooldownMs: 0, now: NOON })).ok).toBe(true)
+        expect(
+          (await store.reserve({ userId, units: 100, dailyLimit: null, cooldownMs: 0, now: NOON })).ok,
+        ).toBe(true)
       }
       expect((await store.snapshot(userId, 0, NOON)).used).toBe(500)
     })
@@ -74,10 +91,14 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
     it('starts a new allowance at the next UTC midnight', async () => {
       const store = await factory.create()
       const userId = user()
-      expect((await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(true)
+      expect((await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 0, now: NOON })).ok).toBe(
+        true,
+      )
       const tomorrow = NOON + 12 * 3600_000
       expect((await store.snapshot(userId, 0, tomorrow)).used).toBe(0)
-      expect((await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 0, now: tomorrow })).ok).toBe(true)
+      expect(
+        (await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 0, now: tomorrow })).ok,
+      ).toBe(true)
     })
 
     it('resets usage and cooldown', async () => {
@@ -86,7 +107,9 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
       await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 60_000, now: NOON })
       await store.reset(userId, NOON)
       expect(await store.snapshot(userId, 60_000, NOON)).toEqual({ used: 0, readyAt: NOON })
-      expect((await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 60_000, now: NOON })).ok).toBe(true)
+      expect(
+        (await store.reserve({ userId, units: 5, dailyLimit: 5, cooldownMs: 60_000, now: NOON })).ok,
+      ).toBe(true)
     })
   })
 }

@@ -16,7 +16,9 @@ describe('memory quota store', () => {
     })
     const now = Date.UTC(2026, 10, 25, 9)
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => store.reserve({ userId: 'u', units: 1, dailyLimit: 10, cooldownMs: 0, now })),
+      Array.from({ length: 5 }, () =>
+        store.reserve({ userId: 'u', units: 1, dailyLimit: 10, cooldownMs: 0, now }),
+      ),
     )
     expect(results.filter((r) => r.ok)).toHaveLength(2)
     expect(loads).toBe(1)

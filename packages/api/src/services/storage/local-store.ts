@@ -83,4 +83,3 @@ export function createLocalObjectStore(options: { root: string; secret: string }
     },
   }
 }
-

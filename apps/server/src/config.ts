@@ -1,0 +1,172 @@
+/**
+ * @module Configuration: one zod schema over the environment. A bad value stops start-up with a
+ * message naming the variable.
+ */
+import { DEFAULT_TIERS, TIERS, type Tier, type TierTable } from '@nbl/api'
+import { PROVIDER_NAMES, type ProviderName, RESOLUTIONS, STRATEGIES } from '@nbl/providers'
+import { z } from 'zod'
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes')
+const integerString = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const secret = (name: string) => z.string().min(32, `${name} must be at least 32 characters`)
+
+const baseSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integerString(0, 65_535).default(3000),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_MAX: integerString(1, 200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  SECRET_KEY: secret('SECRET_KEY').optional(),
+  BOOTSTRAP_ADMIN_KEY: secret('BOOTSTRAP_ADMIN_KEY').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_STRATEGY: z.enum(STRATEGIES).default('priority'),
+  SIGNED_URL_TTL_SECONDS: integerString(60, 7 * 86_400).default(3600),
+})
+
+const tierKeys = (tier: Tier) => {
+  const prefix = `QUOTA_${tier.toUpperCase()}`
+  return {
+    [`${prefix}_DAILY_LIMIT`]: z.union([z.literal('none'), integerString(0, 10_000_000)]).optional(),
+    [`${prefix}_COOLDOWN_SECONDS`]: integerString(0, 86_400).optional(),
+    [`${prefix}_MAX_BATCH`]: integerString(1, 100).optional(),
+    [`${prefix}_MAX_RESOLUTION`]: z.enum(RESOLUTIONS).optional(),
+  }
+}
+
+const providerKeys = (name: ProviderName) => {
+  const prefix = `PROVIDER_${name.toUpperCase()}`
+  return {
+    [`${prefix}_API_KEY`]: z.string().min(1).optional(),
+    [`${prefix}_BASE_URL`]: z.url({ protocol: /^https?$/ }).optional(),
+    [`${prefix}_ENABLED`]: booleanString.optional(),
+    [`${prefix}_PRIORITY`]: integerString(0, 1000).optional(),
+  }
+}
+
+const envSchema = baseSchema
+  .extend(Object.assign({}, ...TIERS.map(tierKeys)))
+  .extend(Object.assign({}, ...PROVIDER_NAMES.map(providerKeys)))
+  .extend({
+    // The names operators already know.
+    GOOGLE_API_KEY: z.string().min(1).optional(),
+    PROVIDER_BFL_API_KEY: z.string().min(1).optional(),
+    PROVIDER_BFL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    PROVIDER_KLING_ACCESS_KEY: z.string().min(1).optional(),
+    PROVIDER_KLING_SECRET_KEY: z.string().min(1).optional(),
+  })
+
+export interface ProviderSettings {
+  apiKey?: string
+  baseUrl?: string
+  enabled?: boolean
+  priority?: number
+}
+
+export interface ServerConfig {
+  nodeEnv: 'development' | 'production' | 'test'
+  host: string
+  port: number
+  publicUrl?: string
+  dataDir: string
+  databaseUrl?: string
+  databasePoolMax: number
+  redisUrl?: string
+  secretKey?: string
+  bootstrapAdminKey?: string
+  logLevel: z.infer<typeof baseSchema>['LOG_LEVEL']
+  defaultStrategy: z.infer<typeof baseSchema>['DEFAULT_STRATEGY']
+  signedUrlTtlSeconds: number
+  tiers: TierTable
+  providers: Record<ProviderName, ProviderSettings>
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfig {
+  // Empty strings mean "unset", as in most deployment tools.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = envSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+  }
+  const values = parsed.data as z.infer<typeof baseSchema> & Record<string, unknown>
+  if (values.NODE_ENV === 'production' && !values.SECRET_KEY) {
+    throw new ConfigError(['SECRET_KEY: required in production (at least 32 characters)'])
+  }
+
+  const tiers = Object.fromEntries(
+    TIERS.map((tier) => {
+      const prefix = `QUOTA_${tier.toUpperCase()}`
+      const base = DEFAULT_TIERS[tier]
+      const limit = values[`${prefix}_DAILY_LIMIT`] as number | 'none' | undefined
+      return [
+        tier,
+        {
+          dailyLimit: limit === undefined ? base.dailyLimit : limit === 'none' ? null : limit,
+          cooldownSeconds:
+            (values[`${prefix}_COOLDOWN_SECONDS`] as number | undefined) ?? base.cooldownSeconds,
+          maxBatch: (values[`${prefix}_MAX_BATCH`] as number | undefined) ?? base.maxBatch,
+          maxResolution:
+            (values[`${prefix}_MAX_RESOLUTION`] as TierTable[Tier]['maxResolution'] | undefined) ??
+            base.maxResolution,
+        },
+      ]
+    }),
+  ) as TierTable
+
+  const providers = Object.fromEntries(
+    PROVIDER_NAMES.map((name) => {
+      const prefix = `PROVIDER_${name.toUpperCase()}`
+      const settings: ProviderSettings = {}
+      const apiKey =
+        values[`${prefix}_API_KEY`] ??
+        (name === 'google' ? values.GOOGLE_API_KEY : undefined) ??
+        (name === 'flux' ? values.PROVIDER_BFL_API_KEY : undefined)
+      const baseUrl =
+        values[`${prefix}_BASE_URL`] ?? (name === 'flux' ? values.PROVIDER_BFL_BASE_URL : undefined)
+      if (typeof apiKey === 'string') settings.apiKey = apiKey
+      if (typeof baseUrl === 'string') settings.baseUrl = baseUrl
+      if (typeof values[`${prefix}_ENABLED`] === 'boolean')
+        settings.enabled = values[`${prefix}_ENABLED`] as boolean
+      if (typeof values[`${prefix}_PRIORITY`] === 'number')
+        settings.priority = values[`${prefix}_PRIORITY`] as number
+      return [name, settings]
+    }),
+  ) as Record<ProviderName, ProviderSettings>
+
+  return {
+    nodeEnv: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
+    dataDir: values.DATA_DIR ?? defaults.dataDir,
+    databasePoolMax: values.DATABASE_POOL_MAX,
+    logLevel: values.LOG_LEVEL,
+    defaultStrategy: values.DEFAULT_STRATEGY,
+    signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
+    tiers,
+    providers,
+    ...(values.PUBLIC_URL ? { publicUrl: values.PUBLIC_URL } : {}),
+    ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}),
+    ...(values.REDIS_URL ? { redisUrl: values.REDIS_URL } : {}),
+    ...(values.SECRET_KEY ? { secretKey: values.SECRET_KEY } : {}),
+    ...(values.BOOTSTRAP_ADMIN_KEY ? { bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY } : {}),
+  }
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { expectAppError } from '../../../test/errors.js'
+import { createHarness, type Harness } from '../../../test/harness.js'
+
+let harness: Harness
+
+beforeAll(async () => {
+  harness = await createHarness({
+    tiers: { free: { dailyLimit: 100, cooldownSeconds: 0, maxBatch: 10, maxResolution: '2K' } },
+  })
+})
+afterAll(() => harness.close())
+
+describe('library.history', () => {
+  it('lists the caller’s images newest first, page by page, filtered by text', async () => {
+    const { caller } = await harness.createUser()
+    for (const prompt of ['red fox', 'blue whale', 'red panda']) await caller.generate.image({ prompt })
+    const first = await caller.library.history.list({ limit: 2 })
+    expect(first.items.map((image) => image.prompt)).toEqual(['red panda', 'blue whale'])
+    expect(first.nextCursor).not.toBeNull()
+    const second = await caller.library.history.list({ limit: 2, cursor: first.nextCursor! })
+    expect(second.items.map((image) => image.prompt)).toEqual(['red fox'])
+    expect(second.nextCursor).toBeNull()
+    const reds = await caller.library.history.list({ q: 'RED' })
+    expect(reds.items.map((image) => image.prompt)).toEqual(['red panda', 'red fox'])
+    expect((await caller.library.history.list({ provider: 'openai' })).items).toEqual([])
+  })
+
+  it('rejects a forged cursor as a validation error', async () => {
+    const { caller } = await harness.createUser()
+    const error = await expectAppError(caller.library.history.list({ cursor: 'not-a-cursor' }))
+    expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+  })
+
+  it('gets and deletes an image, removing its file', async () => {
+    const { caller } = await harness.createUser()
+    const { images } = await caller.generate.image({ prompt: 'to delete' })
+    const image = images[0]!
+    expect(await caller.library.history.get({ imageId: image.id })).toMatchObject({ id: image.id })
+    const key = decodeURIComponent(new URL(image.url).pathname.slice('/files/'.length))
+    expect(await harness.deps.storage.read(key)).toBeDefined()
+    expect(await caller.library.history.delete({ imageId: image.id })).toEqual({ ok: true })
+    expect(await harness.deps.storage.read(key)).toBeUndefined()
+    expect((await expectAppError(caller.library.history.get({ imageId: image.id }))).appCode).toBe(
+      'NOT_FOUND',
+    )
+  })
+
+  it('treats another user’s image as missing and changes nothing', async () => {
+    const owner = await harness.createUser()
+    const intruder = await harness.createUser()
+    const { images } = await owner.caller.generate.image({ prompt: 'private' })
+    const imageId = images[0]!.id
+    for (const attempt of [
+      intruder.caller.library.history.get({ imageId }),
+      intruder.caller.library.history.delete({ imageId }),
+    ]) {
+      expect(await expectAppError(attempt)).toMatchObject({ trpcCode: 'NOT_FOUND', appCode: 'NOT_FOUND' })
+    }
+    expect((await intruder.caller.library.history.list({})).items).toEqual([])
+    expect(await owner.caller.library.history.get({ imageId })).toMatchObject({ id: imageId })
+  })
+})

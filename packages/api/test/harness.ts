@@ -1,0 +1,90 @@
+/**
+ * @module Test harness: a real, migrated embedded database and real services, one per test file.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  createDatabase,
+  createId,
+  type DatabaseHandle,
+  insertUser,
+  migrateToLatest,
+  type UserTier,
+} from '@nbl/db'
+import { createLocalProvider, createProviderRouter, type ImageProvider } from '@nbl/providers'
+import { createContextInner } from '../src/context.js'
+import type { AppDeps } from '../src/deps.js'
+import { silentLogger } from '../src/deps.js'
+import { createCaller } from '../src/routers/_app.js'
+import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
+import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
+import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierTable } from '../src/services/quota/policy.js'
+import { createQuotaService } from '../src/services/quota/quota-service.js'
+import { createLocalObjectStore } from '../src/services/storage/local-store.js'
+
+export interface Harness {
+  deps: AppDeps
+  database: DatabaseHandle
+  dataDir: string
+  createUser(options?: { role?: 'user' | 'admin'; tier?: UserTier; name?: string }): Promise<TestUser>
+  close(): Promise<void>
+}
+
+export interface TestUser {
+  user: AuthUser
+  apiKey: string
+  caller: ReturnType<typeof createCaller>
+}
+
+export async function createHarness(
+  options: { providers?: ImageProvider[]; includeLocal?: boolean; tiers?: Partial<TierTable> } = {},
+): Promise<Harness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
+  const database = await createDatabase({})
+  await migrateToLatest(database.db)
+  const files = createLocalObjectStore({
+    root: join(dataDir, 'objects'),
+    secret: 'test-secret-test-secret-test-secret',
+  })
+  const providers = [
+    ...(options.includeLocal === false ? [] : [createLocalProvider()]),
+    ...(options.providers ?? []),
+  ]
+  const deps: AppDeps = {
+    db: database.db,
+    databaseKind: database.kind,
+    providers: createProviderRouter({ providers }),
+    quota: createQuotaService({
+      store: createMemoryQuotaStore(),
+      tiers: { ...DEFAULT_TIERS, ...options.tiers },
+      costs: DEFAULT_UNIT_COSTS,
+    }),
+    storage: files,
+    localFiles: files,
+    apiKeys: createApiKeyAuthenticator(database.db),
+    logger: silentLogger,
+    config: { signedUrlTtlSeconds: 600, defaultStrategy: 'priority', version: 'test' },
+    startedAt: Date.now(),
+  }
+  return {
+    deps,
+    database,
+    dataDir,
+    async createUser({ role = 'user', tier = 'free', name = 'tester' } = {}) {
+      const row = await insertUser(database.db, { id: createId('usr'), name, email: null, role, tier })
+      const key = await issueApiKey(database.db, { userId: row.id, name: 'test' })
+      const user: AuthUser = { id: row.id, name, role, tier, apiKeyId: key.id }
+      return { user, apiKey: key.secret, caller: createCaller(createContextInner({ deps, user })) }
+    },
+    async close() {
+      await database.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A caller with no credentials. */
+export function anonymousCaller(harness: Harness) {
+  return createCaller(createContextInner({ deps: harness.deps }))
+}
