@@ -10,14 +10,14 @@ import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.js'
 import { buildDeps } from './deps.js'
 import { resolveSecretKey } from './secret-key.js'
+import { findBaseDirectory } from './workspace-root.js'
 
 const startedAt = performance.now()
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version
 
-// `pnpm start` runs from the package folder; INIT_CWD is where the user typed the command.
-const invokedFrom = process.env.INIT_CWD ?? process.cwd()
+const invokedFrom = findBaseDirectory()
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { dataDir: resolve(invokedFrom, '.data') })

@@ -18,7 +18,14 @@ export interface RunningServer {
 
 export function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -58,7 +65,9 @@ export function startServer(env: Record<string, string>, timeoutMs = 90_000): Pr
 }
 
 /** Runs the server expecting it to refuse to start; resolves with its exit code and stderr. */
-export function startServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+export function startServerExpectingFailure(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

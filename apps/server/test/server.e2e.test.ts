@@ -92,7 +92,9 @@ describe('the server on embedded defaults, through the SDK', () => {
       Array.from({ length: 200 }, (_, index) => carol.generate.image.mutate({ prompt: `burst ${index}` })),
     )
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(10)
-    const rejected = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    const rejected = outcomes.filter(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+    )
     expect(rejected.every((outcome) => isAppError(outcome.reason, 'QUOTA_EXCEEDED'))).toBe(true)
     expect(getAppError(rejected[0]?.reason)?.retryAfterMs).toBeGreaterThan(0)
     expect(await carol.quota.status.query()).toMatchObject({ used: 10, limit: 10, remaining: 0 })
@@ -103,7 +105,10 @@ describe('the server on embedded defaults, through the SDK', () => {
     await server.stop()
     server = await startServer(env())
     expect(server.adminKey).toBeUndefined()
-    admin = createClient({ url: server.url, apiKey: (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim() })
+    admin = createClient({
+      url: server.url,
+      apiKey: (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim(),
+    })
     expect((await admin.quota.status.query()).used).toBe(usedBefore)
     expect((await admin.library.history.list.query({})).items.length).toBeGreaterThan(0)
   })
@@ -116,7 +121,10 @@ describe('configuration', () => {
     [{ BOOTSTRAP_ADMIN_KEY: 'short' }, 'BOOTSTRAP_ADMIN_KEY'],
     [{ NODE_ENV: 'production' }, 'SECRET_KEY'],
   ])('refuses to start with %j, naming %s', async (values, variable) => {
-    const { code, stderr } = await startServerExpectingFailure({ DATA_DIR: join(tmpdir(), 'nbl-never-used'), ...values })
+    const { code, stderr } = await startServerExpectingFailure({
+      DATA_DIR: join(tmpdir(), 'nbl-never-used'),
+      ...values,
+    })
     expect(code).toBe(1)
     expect(stderr).toContain(variable)
   })

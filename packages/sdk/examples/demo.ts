@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { createClient, getAppError } from '../src/index.js'
 
-const root = process.env.INIT_CWD ?? process.cwd()
+// `pnpm demo` runs in this package's folder: look for the server's key file at the monorepo root.
+const root = resolve(import.meta.dirname, '..', '..', '..')
 const url = process.env.NBL_URL ?? 'http://127.0.0.1:3000'
 const apiKey = process.env.NBL_API_KEY ?? readKeyFile()
 const prompt = process.argv.slice(2).join(' ').trim() || 'a nano banana floating over a neon city'
