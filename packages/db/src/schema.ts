@@ -80,6 +80,18 @@ export interface GenerationsTable {
   error_message: string | null
   created_at: Generated<Timestamp>
   finished_at: Timestamp | null
+  /** The caller's idempotency key: unique per user; a retry replays this row's outcome. */
+  idempotency_key: Generated<string | null>
+  /** sha256 of the request, so a key reused with a different input is a conflict. */
+  request_hash: Generated<string | null>
+  /** What to replay on success (image ids, text, warnings). */
+  response: ColumnType<GenerationResponse | null, string | null | undefined, string | null>
+}
+
+export interface GenerationResponse {
+  imageIds: string[]
+  text?: string
+  warnings?: unknown[]
 }
 
 export interface ImagesTable {

@@ -7,10 +7,13 @@ import {
   countUsers,
   createId,
   type DatabaseHandle,
+  deleteGenerationForOwner,
   deleteImageForOwner,
   findActiveApiKeyByHash,
+  findGenerationByIdempotencyKey,
   findGenerationForOwner,
   findImageForOwner,
+  findImagesForGeneration,
   findUserById,
   finishGeneration,
   InvalidCursorError,
@@ -18,6 +21,7 @@ import {
   insertGeneration,
   insertImages,
   insertUser,
+  isUniqueViolation,
   listApiKeysForOwner,
   listImagesForOwner,
   listUsers,
@@ -81,7 +85,7 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
   describe('migrations', () => {
     it('apply once and are idempotent', async () => {
-      expect(appliedAtStart).toEqual(['0001_initial'])
+      expect(appliedAtStart).toEqual(['0001_initial', '0002_generation_idempotency'])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])
     })
@@ -406,6 +410,65 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       const [image] = await insertImages(db(), [newImage(user.id, { generation_id: generation.id })])
       await db().deleteFrom('generations').where('id', '=', generation.id).execute()
       expect((await findImageForOwner(db(), user.id, image!.id))?.generation_id).toBeNull()
+    })
+  })
+
+  describe('idempotency keys', () => {
+    const running = (userId: string, key: string) => ({
+      id: createId('gen'),
+      user_id: userId,
+      kind: 'image' as const,
+      status: 'running' as const,
+      prompt: 'p',
+      request: {},
+      provider: null,
+      model: null,
+      units_reserved: 1,
+      latency_ms: null,
+      error_code: null,
+      error_message: null,
+      finished_at: null,
+      idempotency_key: key,
+      request_hash: 'h1',
+    })
+
+    it('allow one generation per user and key, found again with its response and images', async () => {
+      const alice = await insertUser(db(), newUser())
+      const bob = await insertUser(db(), newUser())
+      const first = await insertGeneration(db(), running(alice.id, 'k1'))
+      const duplicate = await insertGeneration(db(), running(alice.id, 'k1')).catch((error: unknown) => error)
+      expect(isUniqueViolation(duplicate)).toBe(true)
+      await insertGeneration(db(), running(bob.id, 'k1'))
+      const [image] = await insertImages(db(), [newImage(alice.id, { generation_id: first.id })])
+      await finishGeneration(db(), alice.id, first.id, {
+        status: 'succeeded',
+        attempts: [],
+        unitsCharged: 1,
+        costUsd: 0,
+        latencyMs: 5,
+        finishedAt: new Date(),
+        response: { imageIds: [image!.id], text: 'hi' },
+      })
+      const found = await findGenerationByIdempotencyKey(db(), alice.id, 'k1')
+      expect(found).toMatchObject({
+        id: first.id,
+        request_hash: 'h1',
+        response: { imageIds: [image!.id], text: 'hi' },
+      })
+      expect((await findImagesForGeneration(db(), alice.id, first.id)).map((row) => row.id)).toEqual([
+        image!.id,
+      ])
+      expect(await findImagesForGeneration(db(), bob.id, first.id)).toEqual([])
+      expect(await findGenerationByIdempotencyKey(db(), alice.id, 'k2')).toBeUndefined()
+    })
+
+    it('free a key when its generation is deleted by the owner only', async () => {
+      const alice = await insertUser(db(), newUser())
+      const bob = await insertUser(db(), newUser())
+      const generation = await insertGeneration(db(), running(alice.id, 'k1'))
+      expect(await deleteGenerationForOwner(db(), bob.id, generation.id)).toBe(false)
+      expect(await deleteGenerationForOwner(db(), alice.id, generation.id)).toBe(true)
+      await insertGeneration(db(), running(alice.id, 'k1'))
     })
   })
 

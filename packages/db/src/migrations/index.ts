@@ -3,7 +3,9 @@
  */
 import type { Migration } from 'kysely'
 import * as initial from './0001_initial.js'
+import * as generationIdempotency from './0002_generation_idempotency.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_generation_idempotency': generationIdempotency,
 }

@@ -1,7 +1,13 @@
 /**
  * @module Generations: one row per request, with attempts, cost and latency; the source of quota usage.
  */
-import type { GenerationRow, GenerationStatus, NewGenerationRow, StoredAttempt } from '../schema.js'
+import type {
+  GenerationResponse,
+  GenerationRow,
+  GenerationStatus,
+  NewGenerationRow,
+  StoredAttempt,
+} from '../schema.js'
 import type { Executor } from './executor.js'
 
 export type NewGeneration = Omit<NewGenerationRow, 'request' | 'attempts'> & {
@@ -33,6 +39,8 @@ export interface FinishGenerationPatch {
   errorCode?: string | null
   errorMessage?: string | null
   finishedAt: Date
+  /** What an idempotent retry replays. */
+  response?: GenerationResponse
 }
 
 /** Records the outcome; returns the updated row, or `undefined` if the owner has no such generation. */
@@ -56,6 +64,7 @@ export async function finishGeneration(
       ...(patch.model === undefined ? {} : { model: patch.model }),
       ...(patch.errorCode === undefined ? {} : { error_code: patch.errorCode }),
       ...(patch.errorMessage === undefined ? {} : { error_message: patch.errorMessage }),
+      ...(patch.response === undefined ? {} : { response: JSON.stringify(patch.response) }),
     })
     .where('id', '=', id)
     .where('user_id', '=', userId)
@@ -85,4 +94,33 @@ export async function sumUnitsChargedSince(db: Executor, userId: string, since: 
     .where('created_at', '>=', since)
     .executeTakeFirstOrThrow()
   return Number(total)
+}
+
+/** The generation a user started with this idempotency key, if any. */
+export async function findGenerationByIdempotencyKey(
+  db: Executor,
+  userId: string,
+  idempotencyKey: string,
+): Promise<GenerationRow | undefined> {
+  return db
+    .selectFrom('generations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst()
+}
+
+/** Removes a generation that never reached a provider (frees its idempotency key). */
+export async function deleteGenerationForOwner(db: Executor, userId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('generations')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+/** True for PostgreSQL's unique_violation (23505), from pg and PGlite alike. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
 }

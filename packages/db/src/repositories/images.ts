@@ -23,6 +23,22 @@ export async function findImageForOwner(
     .executeTakeFirst()
 }
 
+/** The owner's images of one generation, in the order they were made; deleted ones are gone. */
+export async function findImagesForGeneration(
+  db: Executor,
+  userId: string,
+  generationId: string,
+): Promise<ImageRow[]> {
+  return db
+    .selectFrom('images')
+    .selectAll()
+    .where('generation_id', '=', generationId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
 /** Returns the deleted row (its `storage_key` is for the caller to clean up), or `undefined`. */
 export async function deleteImageForOwner(
   db: Executor,

@@ -1,8 +1,19 @@
 /**
- * @module generate.image and generate.search: quota reserve -> providers -> store -> settle.
- * Units are reserved before any provider is called; what was not delivered is refunded.
+ * @module generate.image (and later generate.search): quota reserve -> providers -> store -> settle.
+ * Units are reserved before any provider is called; what was not delivered is refunded. With an
+ * idempotency key the first outcome is stored and replayed, and nothing is charged twice.
  */
-import { createId, finishGeneration, type ImageRow, insertGeneration, insertImages } from '@nbl/db'
+import {
+  createId,
+  deleteGenerationForOwner,
+  findImagesForGeneration,
+  finishGeneration,
+  type GenerationRow,
+  type ImageRow,
+  insertGeneration,
+  insertImages,
+  isUniqueViolation,
+} from '@nbl/db'
 import {
   type Attempt,
   type ImageGenerationRequest,
@@ -18,6 +29,7 @@ import { type Image, imageRowToImage, imageStorageKey } from '../images/image-ou
 import { resolveReferenceImages } from '../images/reference-images.js'
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
+import { recordedFailure, requestHash, settledGenerationForKey } from './idempotency.js'
 
 export interface GenerationResult {
   id: string
@@ -30,9 +42,16 @@ export interface GenerationResult {
   attempts: Attempt[]
   warnings: ProviderWarning[]
   quota: QuotaState
+  /** True when this is the stored outcome of an earlier call with the same idempotency key. */
+  replayed: boolean
 }
 
 type AuthedContext = Context & { user: AuthUser }
+
+export interface GenerateImageOptions {
+  searchGrounding: boolean
+  kind: 'image' | 'search'
+}
 
 /** Maps the router's failures onto API.md codes, keeping the attempts for the client. */
 export function providerFailureToAppError(error: unknown): AppError | undefined {
@@ -67,7 +86,49 @@ export function providerFailureToAppError(error: unknown): AppError | undefined 
 export async function generateImageCore(
   input: GenerateImageInput,
   ctx: AuthedContext,
-  options: { searchGrounding: boolean; kind: 'image' | 'search' },
+  options: GenerateImageOptions,
+): Promise<GenerationResult> {
+  const { idempotencyKey, ...request } = input
+  if (!idempotencyKey) return runGeneration(request, ctx, options)
+
+  const hash = requestHash({ kind: options.kind, request })
+  const earlier = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
+  if (earlier) return replay(earlier, ctx)
+  try {
+    return await runGeneration(request, ctx, options, { key: idempotencyKey, hash })
+  } catch (error) {
+    // Another call with this key claimed it first: answer with its outcome.
+    if (!isUniqueViolation(error)) throw error
+    const winner = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
+    if (!winner) throw error
+    return replay(winner, ctx)
+  }
+}
+
+async function replay(row: GenerationRow, ctx: AuthedContext): Promise<GenerationResult> {
+  if (row.status !== 'succeeded' || !row.provider || !row.model) throw recordedFailure(row)
+  const { deps, user } = ctx
+  const images = await findImagesForGeneration(deps.db, user.id, row.id)
+  return {
+    id: row.id,
+    images: images.map((image) => imageRowToImage(image, deps, ctx.origin)),
+    ...(row.response?.text ? { text: row.response.text } : {}),
+    provider: row.provider,
+    model: row.model,
+    costUsd: row.cost_usd,
+    latencyMs: row.latency_ms ?? 0,
+    attempts: row.attempts as Attempt[],
+    warnings: (row.response?.warnings ?? []) as ProviderWarning[],
+    quota: await deps.quota.state({ id: user.id, tier: user.tier }),
+    replayed: true,
+  }
+}
+
+async function runGeneration(
+  input: Omit<GenerateImageInput, 'idempotencyKey'>,
+  ctx: AuthedContext,
+  options: GenerateImageOptions,
+  idempotency?: { key: string; hash: string },
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
   const subject = { id: user.id, tier: user.tier }
@@ -75,19 +136,13 @@ export async function generateImageCore(
   const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
   if (!allowed.ok) throw allowed.error
   if (input.projectId !== undefined) throw new AppError('NOT_FOUND', 'project not found')
-
   const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
   const perImage = unitsPerImage(deps.quota.costs, input.resolution, options.searchGrounding)
-  const reserved = await deps.quota.reserve(subject, perImage * input.count)
-  if (!reserved.ok) throw reserved.error
-  const reservation = reserved.value
+  const units = perImage * input.count
 
-  let unitsCharged = 0
-  let recorded = false
   const generationId = createId('gen')
-  const startedAt = performance.now()
-  try {
-    await insertGeneration(deps.db, {
+  const recordStart = () =>
+    insertGeneration(deps.db, {
       id: generationId,
       user_id: user.id,
       kind: options.kind,
@@ -96,13 +151,29 @@ export async function generateImageCore(
       request: { ...input, referenceImages: input.referenceImages.length },
       provider: null,
       model: null,
-      units_reserved: reservation.units,
+      units_reserved: units,
       latency_ms: null,
       error_code: null,
       error_message: null,
       finished_at: null,
+      ...(idempotency ? { idempotency_key: idempotency.key, request_hash: idempotency.hash } : {}),
     })
 
+  // With a key, claim it before reserving, so concurrent calls cannot both charge; a claim that
+  // never reached a provider is released, so a retry after the quota resets can run.
+  if (idempotency) await recordStart()
+  const reserved = await deps.quota.reserve(subject, units)
+  if (!reserved.ok) {
+    if (idempotency) await deleteGenerationForOwner(deps.db, user.id, generationId)
+    throw reserved.error
+  }
+  const reservation = reserved.value
+
+  let unitsCharged = 0
+  let recorded = false
+  const startedAt = performance.now()
+  try {
+    if (!idempotency) await recordStart()
     const request: ImageGenerationRequest = {
       prompt: input.prompt,
       resolution: input.resolution,
@@ -137,9 +208,8 @@ export async function generateImageCore(
     }
 
     const { result } = routed
-    const images = result.images.slice(0, input.count)
     const rows = await Promise.all(
-      images.map(async (image): Promise<Omit<ImageRow, 'created_at'>> => {
+      result.images.slice(0, input.count).map(async (image): Promise<Omit<ImageRow, 'created_at'>> => {
         const id = createId('img')
         const storageKey = imageStorageKey(user.id, id, image.mimeType)
         await deps.storage.put(storageKey, image.data, image.mimeType)
@@ -161,7 +231,7 @@ export async function generateImageCore(
     const charge = perImage * rows.length
     const latencyMs = Math.round(performance.now() - startedAt)
     const stored = await deps.db.transaction().execute(async (trx) => {
-      const inserted = rows.length > 0 ? await insertImages(trx, rows) : []
+      const inserted = await insertImages(trx, rows)
       await finishGeneration(trx, user.id, generationId, {
         status: rows.length > 0 ? 'succeeded' : 'failed',
         provider: routed.provider,
@@ -170,9 +240,14 @@ export async function generateImageCore(
         unitsCharged: charge,
         costUsd: result.costUsd,
         latencyMs,
+        response: {
+          imageIds: inserted.map((row) => row.id),
+          ...(result.text ? { text: result.text } : {}),
+          warnings: result.warnings,
+        },
         ...(rows.length > 0
           ? {}
-          : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'the provider returned no image' }),
+          : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'The provider returned no image' }),
         finishedAt: new Date(),
       })
       return inserted
@@ -194,10 +269,11 @@ export async function generateImageCore(
       attempts: routed.attempts,
       warnings: result.warnings,
       quota: await deps.quota.state(subject),
+      replayed: false,
     }
   } catch (error) {
     if (!recorded) {
-      // Storage or the database failed after the provider answered: record it, then refund below.
+      // Storage or the database failed after the reservation: record it, then refund below.
       await finishGeneration(deps.db, user.id, generationId, {
         status: 'failed',
         attempts: [],
