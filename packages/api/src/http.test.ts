@@ -7,7 +7,7 @@ let app: ReturnType<typeof createApp>
 
 beforeAll(async () => {
   harness = await createHarness({
-    tiers: { free: { dailyLimit: 10, cooldownSeconds: 0, maxBatch: 10, maxResolution: '2K' } },
+    free: { dailyLimit: 10, cooldownSeconds: 0 },
   })
   app = createApp(harness.deps)
 })

@@ -19,7 +19,7 @@ import { silentLogger } from '../src/deps.js'
 import { createCaller } from '../src/routers/_app.js'
 import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
 import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
-import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierTable } from '../src/services/quota/policy.js'
+import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/services/quota/policy.js'
 import { createQuotaService } from '../src/services/quota/quota-service.js'
 import { createLocalObjectStore } from '../src/services/storage/local-store.js'
 
@@ -38,7 +38,12 @@ export interface TestUser {
 }
 
 export async function createHarness(
-  options: { providers?: ImageProvider[]; includeLocal?: boolean; tiers?: Partial<TierTable> } = {},
+  options: {
+    providers?: ImageProvider[]
+    includeLocal?: boolean
+    /** Overrides of the free tier's policy (tests mostly create free users). */
+    free?: Partial<TierPolicy>
+  } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
   const database = await createDatabase({})
@@ -57,7 +62,7 @@ export async function createHarness(
     providers: createProviderRouter({ providers }),
     quota: createQuotaService({
       store: createMemoryQuotaStore(),
-      tiers: { ...DEFAULT_TIERS, ...options.tiers },
+      tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, ...options.free } },
       costs: DEFAULT_UNIT_COSTS,
     }),
     storage: files,

@@ -3,21 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { createLocalProvider } from './adapters/local.js'
 import { NoCapableProviderError, ProvidersFailedError } from './errors.js'
 import { createProviderRouter, ProviderRouter } from './router.js'
-import { createScriptedProvider } from './testing.js'
+import { createScriptedProvider, imageRequest } from './testing.js'
 import { type ImageGenerationRequest, ProviderError, type ProviderName } from './types.js'
 
-function request(overrides: Partial<ImageGenerationRequest> = {}): ImageGenerationRequest {
-  return {
-    prompt: 'a lighthouse in fog',
-    resolution: '1K',
-    aspectRatio: '1:1',
-    count: 1,
-    outputFormat: 'png',
-    referenceImages: [],
-    searchGrounding: false,
-    ...overrides,
-  }
-}
+const request = (overrides: Partial<ImageGenerationRequest> = {}) =>
+  imageRequest({ prompt: 'a lighthouse in fog', ...overrides })
 
 const failure = (
   provider: ProviderName,

@@ -147,3 +147,17 @@ function delay(ms: number, provider: ProviderName, signal: AbortSignal | undefin
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/** A complete image request with sensible defaults, for tests. */
+export function imageRequest(overrides: Partial<ImageGenerationRequest> = {}): ImageGenerationRequest {
+  return {
+    prompt: 'a watercolor fox reading a map',
+    resolution: '1K',
+    aspectRatio: '1:1',
+    count: 1,
+    outputFormat: 'png',
+    referenceImages: [],
+    searchGrounding: false,
+    ...overrides,
+  }
+}

@@ -9,7 +9,7 @@ let harness: Harness
 
 beforeAll(async () => {
   harness = await createHarness({
-    tiers: { free: { dailyLimit: 10, cooldownSeconds: 0, maxBatch: 10, maxResolution: '2K' } },
+    free: { dailyLimit: 10, cooldownSeconds: 0 },
   })
 })
 afterAll(() => harness.close())
@@ -221,7 +221,7 @@ describe('quota procedures', () => {
 
   it('applies the cooldown between requests', async () => {
     const cooled = await createHarness({
-      tiers: { free: { dailyLimit: 50, cooldownSeconds: 3, maxBatch: 10, maxResolution: '2K' } },
+      free: { dailyLimit: 50, cooldownSeconds: 3 },
     })
     try {
       const { caller } = await cooled.createUser()

@@ -2,6 +2,7 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { pixelSize } from '../sizes.js'
+import { imageRequest } from '../testing.js'
 import {
   type AspectRatio,
   type ImageGenerationRequest,
@@ -13,18 +14,8 @@ import { createLocalProvider, LOCAL_MODEL_ID } from './local.js'
 
 const local = createLocalProvider()
 
-function request(overrides: Partial<ImageGenerationRequest> = {}): ImageGenerationRequest {
-  return {
-    prompt: 'a watercolor fox reading a map',
-    resolution: '1K',
-    aspectRatio: '1:1',
-    count: 1,
-    outputFormat: 'png',
-    referenceImages: [],
-    searchGrounding: false,
-    ...overrides,
-  }
-}
+const request = (overrides: Partial<ImageGenerationRequest> = {}) =>
+  imageRequest({ prompt: 'a watercolor fox reading a map', ...overrides })
 
 async function firstImage(overrides: Partial<ImageGenerationRequest> = {}) {
   const { images } = await local.generateImage(request(overrides))

@@ -6,7 +6,7 @@ let harness: Harness
 
 beforeAll(async () => {
   harness = await createHarness({
-    tiers: { free: { dailyLimit: 100, cooldownSeconds: 0, maxBatch: 10, maxResolution: '2K' } },
+    free: { dailyLimit: 100, cooldownSeconds: 0 },
   })
 })
 afterAll(() => harness.close())

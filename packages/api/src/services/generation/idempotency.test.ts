@@ -9,7 +9,7 @@ let harness: Harness
 
 beforeAll(async () => {
   harness = await createHarness({
-    tiers: { free: { dailyLimit: 3, cooldownSeconds: 0, maxBatch: 10, maxResolution: '2K' } },
+    free: { dailyLimit: 3, cooldownSeconds: 0 },
   })
 })
 afterAll(() => harness.close())
