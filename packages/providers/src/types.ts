@@ -56,6 +56,18 @@ export interface ReferenceImage {
   mimeType: string
 }
 
+/**
+ * One earlier turn of a multi-turn conversation. A model turn is sent back as the provider made it:
+ * its images and the opaque `providerMetadata` it returned (e.g. Gemini thought signatures).
+ */
+export interface ConversationTurn {
+  role: 'user' | 'model'
+  text?: string
+  images: ReferenceImage[]
+  /** Opaque, provider-specific; only the provider that wrote it reads it. */
+  providerMetadata?: Record<string, unknown>
+}
+
 /** What the caller asks of an image provider. */
 export interface ImageGenerationRequest {
   prompt: string
@@ -69,6 +81,8 @@ export interface ImageGenerationRequest {
   referenceImages: ReferenceImage[]
   /** Ground the generation in web search results (only providers with `searchGrounding`). */
   searchGrounding: boolean
+  /** Earlier turns, oldest first, for multi-turn editing (only providers with `multiTurn`). */
+  history?: ConversationTurn[]
 }
 
 /** What a request needs from a provider; the router filters candidates by it. */
@@ -96,6 +110,26 @@ export interface ProviderCapabilities {
 export interface ProviderPricing {
   /** USD per image at each resolution. */
   perImageUsd: Record<Resolution, number>
+  /** Extra USD per image when search grounding is on. */
+  searchGroundingPerImageUsd?: number
+}
+
+export const VIDEO_ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const
+export type VideoAspectRatio = (typeof VIDEO_ASPECT_RATIOS)[number]
+export const VIDEO_RESOLUTIONS = ['720p', '1080p'] as const
+export type VideoResolution = (typeof VIDEO_RESOLUTIONS)[number]
+
+export interface VideoCapabilities {
+  /** Clip lengths the model can make, in seconds. */
+  durations: readonly number[]
+  aspectRatios: readonly VideoAspectRatio[]
+  resolutions: readonly VideoResolution[]
+  textToVideo: boolean
+  imageToVideo: boolean
+}
+
+export interface VideoPricing {
+  perSecondUsd: Record<VideoResolution, number>
 }
 
 export interface ProviderProfile {
@@ -119,12 +153,22 @@ export interface GeneratedImage {
   height: number
 }
 
+/** What a search-grounded generation looked up. */
+export interface Grounding {
+  queries: string[]
+  sources: { title: string; url: string }[]
+}
+
 export interface ImageGenerationResult {
   images: GeneratedImage[]
   text?: string
   model: string
   costUsd: number
   warnings: ProviderWarning[]
+  /** Present when the request asked for search grounding. */
+  grounding?: Grounding
+  /** To store with the turn and hand back in `history` (e.g. thought signatures). */
+  providerMetadata?: Record<string, unknown>
 }
 
 export interface GenerateOptions {
@@ -184,6 +228,60 @@ export class ProviderError extends Error {
   static isInstance(error: unknown): error is ProviderError {
     return typeof error === 'object' && error !== null && PROVIDER_ERROR_MARKER in error
   }
+}
+
+/** What the caller asks of a video provider. */
+export interface VideoGenerationRequest {
+  prompt: string
+  durationSec: number
+  aspectRatio: VideoAspectRatio
+  resolution: VideoResolution
+  /** First frame, for image-to-video. */
+  image?: ReferenceImage
+  seed?: number
+}
+
+/** A submitted video task; `taskId` is persisted so polling resumes after a restart. */
+export interface VideoTask {
+  taskId: string
+  model: string
+  warnings: ProviderWarning[]
+}
+
+export type VideoTaskStatus =
+  | { status: 'pending' | 'running'; progress?: number }
+  | {
+      status: 'succeeded'
+      /** Where the finished clip is; pass it to `downloadVideo`. */
+      output: { url: string } | { data: Uint8Array; mimeType: string }
+      durationSec: number
+      costUsd: number
+    }
+  | { status: 'failed'; error: ProviderError }
+
+export interface DownloadedVideo {
+  data: Uint8Array
+  mimeType: string
+}
+
+/** A video provider adapter (spec v1): submit, poll (by task id, resumable), cancel, download. */
+export interface VideoProvider {
+  readonly specificationVersion: 'v1'
+  readonly name: ProviderName
+  readonly defaultModel: string
+  readonly capabilities: VideoCapabilities
+  readonly pricing: VideoPricing
+  readonly profile: ProviderProfile
+  /** Suggested wait between polls for this provider (providers.md "polling cadence"). */
+  readonly pollIntervalMs: number
+  startVideo(request: VideoGenerationRequest, options?: GenerateOptions): Promise<VideoTask>
+  getVideoTask(taskId: string, options?: GenerateOptions): Promise<VideoTaskStatus>
+  cancelVideoTask?(taskId: string, options?: GenerateOptions): Promise<void>
+  /** Fetches the clip; credentials go only to the provider's own origin. */
+  downloadVideo(
+    output: Extract<VideoTaskStatus, { status: 'succeeded' }>['output'],
+    options?: GenerateOptions,
+  ): Promise<DownloadedVideo>
 }
 
 /** One provider call made while serving a request. */

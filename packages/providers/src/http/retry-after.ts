@@ -1,0 +1,31 @@
+/**
+ * @module Reading a provider's "wait this long" hints: `Retry-After` (seconds or HTTP-date),
+ * `retry-after-ms`, and Gemini's `RetryInfo.retryDelay` ("34.5s").
+ */
+
+/** Waits longer than this are not honoured as hints (the provider is effectively down for us). */
+const MAX_HINT_MS = 10 * 60_000
+
+/** Milliseconds to wait from response headers, or undefined when they give no sane hint. */
+export function retryAfterMsFromHeaders(headers: Headers, now: number = Date.now()): number | undefined {
+  const milliseconds = headers.get('retry-after-ms')
+  if (milliseconds !== null && /^\d+(\.\d+)?$/.test(milliseconds.trim())) {
+    return sane(Number(milliseconds))
+  }
+  const value = headers.get('retry-after')?.trim()
+  if (!value) return undefined
+  if (/^\d+(\.\d+)?$/.test(value)) return sane(Number(value) * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : sane(Math.max(0, date - now))
+}
+
+/** A protobuf Duration as JSON ("34.5s", "2s"), as in Gemini's RetryInfo.retryDelay. */
+export function parseDurationMs(duration: unknown): number | undefined {
+  if (typeof duration !== 'string') return undefined
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(duration.trim())
+  return match?.[1] ? sane(Number(match[1]) * 1000) : undefined
+}
+
+function sane(ms: number): number | undefined {
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_HINT_MS ? Math.round(ms) : undefined
+}
