@@ -2,7 +2,13 @@
  * @module Matching a request against a provider's capabilities: what the router filters candidates by.
  */
 import { resolutionAtMost } from './sizes.js'
-import type { ImageGenerationRequest, ProviderCapabilities, RequiredCapabilities } from './types.js'
+import type {
+  ImageGenerationRequest,
+  ProviderCapabilities,
+  RequiredCapabilities,
+  VideoCapabilities,
+  VideoGenerationRequest,
+} from './types.js'
 
 /**
  * What an image request needs from a provider.
@@ -42,5 +48,29 @@ export function unmetCapability(
   }
   if (required.searchGrounding && !capabilities.searchGrounding) return 'search grounding is not supported'
   if (required.multiTurn && !capabilities.multiTurn) return 'multi-turn editing is not supported'
+  return undefined
+}
+
+/**
+ * Why a video model cannot serve the request, or `undefined` when it can. A duration the model
+ * cannot make exactly is the adapter's to adjust (with a warning), so only the mode, ratio and
+ * resolution are hard requirements here.
+ * @example unmetVideoCapability(capabilities, request) // 'aspect ratio 1:1 is not supported'
+ */
+export function unmetVideoCapability(
+  capabilities: VideoCapabilities,
+  request: VideoGenerationRequest,
+): string | undefined {
+  if (request.image ? !capabilities.imageToVideo : !capabilities.textToVideo) {
+    return request.image ? 'image-to-video is not supported' : 'text-to-video is not supported'
+  }
+  if (!capabilities.aspectRatios.includes(request.aspectRatio)) {
+    return `aspect ratio ${request.aspectRatio} is not supported`
+  }
+  if (!capabilities.resolutions.includes(request.resolution))
+    return `resolution ${request.resolution} is not supported`
+  if (capabilities.durations.length > 0 && request.durationSec > Math.max(...capabilities.durations) + 2) {
+    return `duration ${request.durationSec} s is above the maximum ${Math.max(...capabilities.durations)} s`
+  }
   return undefined
 }

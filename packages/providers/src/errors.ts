@@ -16,11 +16,12 @@ export class NoCapableProviderError extends Error {
   override readonly name = 'NoCapableProviderError'
   readonly [NO_CAPABLE_PROVIDER_MARKER] = true
   readonly retryable = false
-  readonly required: RequiredCapabilities
+  /** What an image request needed (video requests are described by the rejections alone). */
+  readonly required: RequiredCapabilities | undefined
   /** One entry per provider considered, with the reason it was left out. */
   readonly rejections: ProviderRejection[]
 
-  constructor(options: { required: RequiredCapabilities; rejections: ProviderRejection[] }) {
+  constructor(options: { required?: RequiredCapabilities; rejections: ProviderRejection[] }) {
     const reasons = options.rejections.map(({ provider, reason }) => `${provider}: ${reason}`).join('; ')
     super(
       options.rejections.length === 0

@@ -1,49 +1,63 @@
 /**
  * @module Routing strategies: pure functions that order the capable candidates for one request.
+ * Everything a strategy weighs (price for this exact request, quality, observed latency) is
+ * computed by the router beforehand, so the strategies stay pure and testable.
  */
-import type { ImageGenerationRequest, ImageProvider, Strategy } from './types.js'
+import type { ProviderName, Strategy } from './types.js'
 
-/** A capable, enabled provider with its configured priority. */
-export interface Candidate {
-  provider: ImageProvider
+/** A capable, enabled, healthy provider, with the figures the strategies weigh. */
+export interface Candidate<P = unknown> {
+  provider: P
+  name: ProviderName
   /** Lower is tried first. */
   priority: number
+  /** What this provider would charge for this exact request (resolution, count, seconds). */
+  estimatedCostUsd: number
+  /** 0..1, higher is better. */
+  qualityScore: number
+  /** Observed latency (EWMA), the declared figure as prior. */
+  latencyMs: number
 }
 
-/** What a strategy may consult besides the candidates. */
 export interface StrategyContext {
-  request: ImageGenerationRequest
+  /** A counter shared by every request (and instance) for round_robin; its value picks the first. */
+  roundRobinTicket?: number
 }
 
 /**
- * Orders candidates for a strategy; returns a new array and never mutates its input.
- * @example orderCandidates('priority', candidates, { request }) // lower priority first, ties by name
+ * Orders candidates for a strategy; returns a new array and never mutates its input. Ties always
+ * fall back to priority, then name, so the order is deterministic.
+ * @example orderCandidates('cost', candidates) // cheapest for this request first
  */
-export function orderCandidates(
+export function orderCandidates<P>(
   strategy: Strategy,
-  candidates: readonly Candidate[],
-  _context: StrategyContext,
-): Candidate[] {
+  candidates: readonly Candidate<P>[],
+  context: StrategyContext = {},
+): Candidate<P>[] {
+  const byPriority = [...candidates].sort(comparePriority)
   switch (strategy) {
     case 'priority':
-      return byPriority(candidates)
-    // TODO(next issue): cost (pricing × resolution × count), quality (profile.qualityScore), speed (observed
-    // latency, profile.typicalLatencyMs as prior) and round_robin (a rotating offset) fall back to priority
-    // until then; `context` is where they will find the request and the observed latencies.
+      return byPriority
     case 'cost':
+      return byPriority.sort(
+        (left, right) => left.estimatedCostUsd - right.estimatedCostUsd || comparePriority(left, right),
+      )
     case 'quality':
+      return byPriority.sort(
+        (left, right) => right.qualityScore - left.qualityScore || comparePriority(left, right),
+      )
     case 'speed':
-    case 'round_robin':
-      return byPriority(candidates)
+      return byPriority.sort(
+        (left, right) => left.latencyMs - right.latencyMs || comparePriority(left, right),
+      )
+    case 'round_robin': {
+      if (byPriority.length === 0) return byPriority
+      const offset = Math.abs(Math.trunc(context.roundRobinTicket ?? 0)) % byPriority.length
+      return [...byPriority.slice(offset), ...byPriority.slice(0, offset)]
+    }
   }
 }
 
-function byPriority(candidates: readonly Candidate[]): Candidate[] {
-  return [...candidates].sort(
-    (left, right) => left.priority - right.priority || compareNames(left.provider.name, right.provider.name),
-  )
-}
-
-function compareNames(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0
+function comparePriority(left: Candidate<unknown>, right: Candidate<unknown>): number {
+  return left.priority - right.priority || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0)
 }

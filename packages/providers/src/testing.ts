@@ -16,6 +16,12 @@ import {
   type ProviderName,
   type ProviderPricing,
   type ProviderProfile,
+  VIDEO_ASPECT_RATIOS,
+  VIDEO_RESOLUTIONS,
+  type VideoCapabilities,
+  type VideoGenerationRequest,
+  type VideoProvider,
+  type VideoTaskStatus,
 } from './types.js'
 
 /** One scripted call: succeed, or throw this error (a ProviderError, or anything else to simulate a bug). */
@@ -159,5 +165,85 @@ export function imageRequest(overrides: Partial<ImageGenerationRequest> = {}): I
     referenceImages: [],
     searchGrounding: false,
     ...overrides,
+  }
+}
+
+export interface ScriptedVideoProviderOptions extends Partial<VideoCapabilities> {
+  name: ProviderName
+  /** Outcomes of `startVideo`, consumed one per call; the last repeats. */
+  submitOutcomes?: readonly ScriptedOutcome[]
+  /** How many `getVideoTask` polls answer `running` before the task ends. Defaults to 1. */
+  runningPolls?: number
+  /** How the task ends: succeed, or fail with this error. */
+  result?: 'ok' | ProviderError
+  model?: string
+  profile?: ProviderProfile
+  perSecondUsd?: number
+}
+
+export interface ScriptedVideoProvider extends VideoProvider {
+  readonly submitted: VideoGenerationRequest[]
+  readonly cancelled: string[]
+}
+
+/** A fake video provider: scripted submissions, N running polls, then a tiny clip or a failure. */
+export function createScriptedVideoProvider(options: ScriptedVideoProviderOptions): ScriptedVideoProvider {
+  const { name, submitOutcomes = ['ok'], runningPolls = 1, model = `${name}-video-scripted` } = options
+  const submitted: VideoGenerationRequest[] = []
+  const cancelled: string[] = []
+  const polls = new Map<string, number>()
+  const perSecondUsd = options.perSecondUsd ?? 0.05
+  return {
+    specificationVersion: 'v1',
+    name,
+    defaultModel: model,
+    capabilities: {
+      durations: options.durations ?? [5, 10],
+      aspectRatios: options.aspectRatios ?? VIDEO_ASPECT_RATIOS,
+      resolutions: options.resolutions ?? VIDEO_RESOLUTIONS,
+      textToVideo: options.textToVideo ?? true,
+      imageToVideo: options.imageToVideo ?? true,
+    },
+    pricing: { perSecondUsd: { '720p': perSecondUsd, '1080p': perSecondUsd } },
+    profile: options.profile ?? { qualityScore: 0.5, typicalLatencyMs: 10 },
+    pollIntervalMs: 1,
+    submitted,
+    cancelled,
+    async startVideo(request) {
+      const outcome = submitOutcomes[Math.min(submitted.length, submitOutcomes.length - 1)] ?? 'ok'
+      submitted.push(request)
+      if (outcome !== 'ok') throw outcome
+      const taskId = `${name}-task-${submitted.length}`
+      polls.set(taskId, 0)
+      return { taskId, model, warnings: [] }
+    },
+    async getVideoTask(taskId): Promise<VideoTaskStatus> {
+      const seen = polls.get(taskId)
+      if (seen === undefined) {
+        return {
+          status: 'failed',
+          error: new ProviderError({ provider: name, errorClass: 'task_failed', message: 'unknown task' }),
+        }
+      }
+      polls.set(taskId, seen + 1)
+      if (seen < runningPolls) return { status: 'running', progress: seen / (runningPolls + 1) }
+      if (options.result && options.result !== 'ok') return { status: 'failed', error: options.result }
+      const request = submitted[Number(taskId.split('-').pop()) - 1]
+      const durationSec = request?.durationSec ?? 5
+      return {
+        status: 'succeeded',
+        output: { data: new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]), mimeType: 'video/mp4' },
+        durationSec,
+        costUsd: perSecondUsd * durationSec,
+      }
+    },
+    async cancelVideoTask(taskId) {
+      cancelled.push(taskId)
+      polls.delete(taskId)
+    },
+    async downloadVideo(output) {
+      if ('data' in output) return { data: output.data, mimeType: output.mimeType }
+      throw new ProviderError({ provider: name, errorClass: 'task_failed', message: 'no bytes' })
+    },
   }
 }
