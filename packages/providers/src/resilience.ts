@@ -13,8 +13,10 @@ import {
   type IBackoff,
   type IBackoffFactory,
   type IRetryBackoffContext,
+  type RetryPolicy,
   retry,
   TaskCancelledError,
+  type TimeoutPolicy,
   TimeoutStrategy,
   timeout,
 } from 'cockatiel'
@@ -116,26 +118,43 @@ export function createProviderPolicy(
     { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold) },
   )
 
-  return {
-    breaker,
-    breakerState: () => BREAKER_STATES[breaker.state],
-
-    async execute(call, { signal, timeoutMs, maxRetryDelayMs, onAttempt }) {
-      const waitCap = maxRetryDelayMs ?? options.maxRetryDelayMs
-      const retryPolicy = retry(
+  // Policies are reusable across calls; building them per request cost more than the routing itself.
+  const retryPolicies = new Map<number, RetryPolicy>()
+  const retryPolicyFor = (waitCap: number): RetryPolicy => {
+    let policy = retryPolicies.get(waitCap)
+    if (!policy) {
+      policy = retry(
+        // The caller's own abort becomes a non-retryable error before it reaches this check.
         handleWhen(
           (error) =>
-            ProviderError.isInstance(error) &&
-            error.retryable &&
-            !signal?.aborted &&
-            (error.retryAfterMs ?? 0) <= waitCap,
+            ProviderError.isInstance(error) && error.retryable && (error.retryAfterMs ?? 0) <= waitCap,
         ),
         {
           maxAttempts: options.maxRetriesPerProvider,
           backoff: new HintedBackoff(options.baseRetryDelayMs, waitCap, random),
         },
       )
-      const timeoutPolicy = timeout(timeoutMs, TimeoutStrategy.Aggressive)
+      retryPolicies.set(waitCap, policy)
+    }
+    return policy
+  }
+  const timeoutPolicies = new Map<number, TimeoutPolicy>()
+  const timeoutPolicyFor = (timeoutMs: number): TimeoutPolicy => {
+    let policy = timeoutPolicies.get(timeoutMs)
+    if (!policy) {
+      policy = timeout(timeoutMs, TimeoutStrategy.Aggressive)
+      timeoutPolicies.set(timeoutMs, policy)
+    }
+    return policy
+  }
+
+  return {
+    breaker,
+    breakerState: () => BREAKER_STATES[breaker.state],
+
+    async execute(call, { signal, timeoutMs, maxRetryDelayMs, onAttempt }) {
+      const retryPolicy = retryPolicyFor(maxRetryDelayMs ?? options.maxRetryDelayMs)
+      const timeoutPolicy = timeoutPolicyFor(timeoutMs)
 
       try {
         return await retryPolicy.execute(
