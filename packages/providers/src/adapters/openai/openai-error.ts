@@ -1,0 +1,118 @@
+/**
+ * @module OpenAI and OpenRouter failures as the one ProviderError (providers.md §0 error table, §2.5, §2.7):
+ * the official SDK's APIError subclasses (status, `error.code`, headers) and OpenRouter's "HTTP 200 with an
+ * error object", branched on body codes, not only on the status. Messages never carry the API key.
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai'
+import { errorClassForStatus, providerErrorFromThrown } from '../../http/provider-errors.js'
+import { retryAfterMsFromHeaders } from '../../http/retry-after.js'
+import { type ErrorClass, ProviderError } from '../../types.js'
+import { type OpenRouterErrorObject, openAIErrorBodySchema } from './openai-api.js'
+
+export type OpenAIFamilyProvider = 'openai' | 'openrouter'
+
+/**
+ * The class of an OpenAI error response: 429 `insufficient_quota` and 400 `billing_hard_limit_reached` are
+ * quota, 400 `moderation_blocked` (GPT image) / `content_policy_violation` (DALL·E) content policy; the rest
+ * follows the status (429 rate limited, 400 invalid request, 401/403 auth, 5xx transient).
+ */
+export function openAIErrorClass(status: number, code: string | undefined): ErrorClass {
+  if (code === 'insufficient_quota' || code === 'billing_hard_limit_reached') return 'quota_exhausted'
+  if (code === 'moderation_blocked' || code === 'content_policy_violation') return 'content_policy'
+  return errorClassForStatus(status)
+}
+
+/** The class of an OpenRouter error code (an HTTP status): 402 credits, 403 moderation flag, else by status. */
+export function openRouterErrorClass(status: number): ErrorClass {
+  if (status === 403) return 'content_policy'
+  return errorClassForStatus(status)
+}
+
+/**
+ * Any failure of an SDK call as a ProviderError: HTTP errors mapped by status and code with `retryAfterMs`
+ * from `retry-after-ms` / `Retry-After` (OpenAI: else from "try again in 1.5s" in the message); aborts and SDK
+ * timeouts are `timeout`; connection failures `transient`. A ProviderError passes through.
+ */
+export function providerErrorFromOpenAISdk(
+  provider: OpenAIFamilyProvider,
+  error: unknown,
+  context: { apiKey: string; signal?: AbortSignal | undefined },
+): ProviderError {
+  if (ProviderError.isInstance(error)) return error
+  if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) {
+    return new ProviderError({
+      provider,
+      errorClass: 'timeout',
+      message: `${provider}: the request timed out or was aborted`,
+      cause: error,
+    })
+  }
+  if (error instanceof APIConnectionError) {
+    return providerErrorFromThrown(provider, error.cause ?? error, context.signal)
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const status = error.status
+    const parsed = openAIErrorBodySchema.safeParse(error.error)
+    const body = parsed.success ? parsed.data : undefined
+    const code = body?.code === undefined || body.code === null ? undefined : String(body.code)
+    // A non-JSON body (an HTML 502 page) has no `error.message`; the SDK's message then carries the text.
+    const detail = body?.message ?? error.message.replace(/^\d{3} /, '')
+    const errorClass = provider === 'openai' ? openAIErrorClass(status, code) : openRouterErrorClass(status)
+    const retryAfterMs =
+      retryAfterMsFromHeaders(error.headers ?? new Headers()) ??
+      (errorClass === 'rate_limited' ? retryAfterMsFromMessage(detail) : undefined)
+    return new ProviderError({
+      provider,
+      status,
+      errorClass,
+      message: redact(
+        `${provider}: HTTP ${status}${code && code !== String(status) ? ` ${code}` : ''}: ${truncate(detail)}`,
+        context.apiKey,
+      ),
+      body: error.error,
+      cause: error,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    })
+  }
+  return providerErrorFromThrown(provider, error, context.signal)
+}
+
+/**
+ * OpenRouter's "HTTP 200 with an error object" (failures after generation started), classed by its `code`:
+ * a numeric code is an HTTP status; anything else means the generation itself failed (`task_failed`).
+ */
+export function openRouterErrorFromObject(
+  errorObject: OpenRouterErrorObject,
+  context: { apiKey: string; body: unknown },
+): ProviderError {
+  const code = typeof errorObject.code === 'number' ? errorObject.code : Number(errorObject.code)
+  const numeric = Number.isInteger(code) && code >= 400 && code < 600
+  const detail = errorObject.message ?? 'the generation failed'
+  return new ProviderError({
+    provider: 'openrouter',
+    errorClass: numeric ? openRouterErrorClass(code) : 'task_failed',
+    message: redact(
+      `openrouter: error in a 200 response${errorObject.code == null ? '' : ` (code ${errorObject.code})`}: ${truncate(detail)}`,
+      context.apiKey,
+    ),
+    body: context.body,
+    ...(numeric ? { status: code } : {}),
+  })
+}
+
+/** OpenAI's 429 message says "Please try again in 1.5s" (or "in 120ms"); headers are preferred. */
+export function retryAfterMsFromMessage(message: string): number | undefined {
+  const match = /try again in (\d+(?:\.\d+)?)(ms|s)\b/i.exec(message)
+  if (!match?.[1]) return undefined
+  const value = Number(match[1]) * (match[2] === 'ms' ? 1 : 1000)
+  return Number.isFinite(value) && value <= 10 * 60_000 ? Math.round(value) : undefined
+}
+
+/** Removes the key from a message, in case a provider echoes it back. */
+export function redact(message: string, secret: string): string {
+  return secret.length >= 4 ? message.split(secret).join('[redacted]') : message
+}
+
+function truncate(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text
+}
