@@ -7,6 +7,7 @@
 import { requiredCapabilitiesFor, unmetCapability, unmetVideoCapability } from './capabilities.js'
 import { NoCapableProviderError, type ProviderRejection, ProvidersFailedError } from './errors.js'
 import { type HealthSnapshot, ProviderHealth } from './health.js'
+import { sleep } from './http/poll.js'
 import {
   allowsFallback,
   type BreakerState,
@@ -330,10 +331,7 @@ export class ProviderRouter {
           }),
         })
       }
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, interval)
-        signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
-      })
+      await sleep(interval, signal)
     }
   }
 
