@@ -25,7 +25,10 @@ const baseSchema = z.object({
   DATABASE_POOL_MAX: integerString(1, 200).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SECRET_KEY: secret('SECRET_KEY').optional(),
-  BOOTSTRAP_ADMIN_KEY: secret('BOOTSTRAP_ADMIN_KEY').optional(),
+  // The authenticator refuses keys longer than 256 characters: such an admin could never sign in.
+  BOOTSTRAP_ADMIN_KEY: secret('BOOTSTRAP_ADMIN_KEY')
+    .max(256, 'BOOTSTRAP_ADMIN_KEY must be at most 256 characters')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_STRATEGY: z.enum(STRATEGIES).default('priority'),
   SIGNED_URL_TTL_SECONDS: integerString(60, 7 * 86_400).default(3600),

@@ -119,6 +119,7 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ BOOTSTRAP_ADMIN_KEY: 'short' }, 'BOOTSTRAP_ADMIN_KEY'],
+    [{ BOOTSTRAP_ADMIN_KEY: 'k'.repeat(257) }, 'BOOTSTRAP_ADMIN_KEY'],
     [{ NODE_ENV: 'production' }, 'SECRET_KEY'],
   ])('refuses to start with %j, naming %s', async (values, variable) => {
     const { code, stderr } = await startServerExpectingFailure({

@@ -294,6 +294,8 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         'not a cursor',
         encode({}),
         encode({ createdAt: 'yesterday', id: 'img_1' }),
+        encode({ createdAt: '-000001-01-01T00:00:00.000Z', id: 'img_1' }),
+        encode({ createdAt: '+010000-01-01T00:00:00.000Z', id: 'img_1' }),
         encode(7),
       ]) {
         await expect(listImagesForOwner(db(), user.id, { limit: 10, cursor })).rejects.toBeInstanceOf(

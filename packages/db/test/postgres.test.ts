@@ -19,6 +19,29 @@ async function onServer(url: string, statement: string): Promise<void> {
   }
 }
 
+/**
+ * Drops a test database once its connections are gone. The pool's `end()` resolves before its
+ * sockets close; `with (force)` would then kill them mid-close, and pg reports that as an
+ * unhandled error (57P01) that fails the run.
+ */
+async function dropDatabase(url: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    for (let tries = 0; tries < 100; tries++) {
+      const { rows } = await client.query<{ open: number }>(
+        'select count(*)::int as open from pg_stat_activity where datname = $1',
+        [name],
+      )
+      if (rows[0]?.open === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await client.query(`drop database ${name} with (force)`)
+  } finally {
+    await client.end()
+  }
+}
+
 describe.skipIf(!adminUrl)('PostgreSQL', () => {
   runDatabaseConformance({
     create: async () => {
@@ -31,7 +54,7 @@ describe.skipIf(!adminUrl)('PostgreSQL', () => {
         ...handle,
         close: async () => {
           await handle.close()
-          await onServer(adminUrl!, `drop database ${name} with (force)`)
+          await dropDatabase(adminUrl!, name)
         },
       }
     },

@@ -1,5 +1,6 @@
+import { EventSource as EventSourcePonyfill } from 'eventsource'
 import { describe, expect, it } from 'vitest'
-import { createClient } from './client.js'
+import { createClient, subscriptionTransport } from './client.js'
 import { getAppError, isAppError } from './errors.js'
 
 function recordingFetch(status: number, body: unknown) {
@@ -34,6 +35,46 @@ describe('createClient', () => {
       'Bearer jwt-1',
       'Bearer jwt-2',
     ])
+  })
+})
+
+describe('subscriptionTransport', () => {
+  it('in Node, sends the token as a header through the ponyfill, never in the URL', async () => {
+    const requests: Request[] = []
+    const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
+      requests.push(new Request(input, init))
+      return new Response('', { status: 200, headers: { 'content-type': 'text/event-stream' } })
+    }) as typeof fetch
+    let calls = 0
+    const transport = subscriptionTransport(
+      { fetch: fetchImpl, headers: { 'x-extra': '1' } },
+      async () => `jwt-${++calls}`,
+      undefined,
+    )
+    expect(transport.EventSource).toBe(EventSourcePonyfill)
+    expect(transport).not.toHaveProperty('connectionParams')
+    if (!('eventSourceOptions' in transport)) throw new Error('expected the ponyfill transport')
+
+    const source = new EventSourcePonyfill('http://api.test/trpc/events', transport.eventSourceOptions)
+    await expect.poll(() => requests.length).toBeGreaterThan(0)
+    source.close()
+    const request = requests[0]!
+    expect(request.url).toBe('http://api.test/trpc/events')
+    expect(request.headers.get('authorization')).toBe('Bearer jwt-1')
+    expect(request.headers.get('accept')).toBe('text/event-stream')
+    expect(request.headers.get('x-extra')).toBe('1')
+  })
+
+  it('in browsers, whose EventSource cannot send headers, uses connectionParams', async () => {
+    const BrowserEventSource = class {} as unknown as typeof globalThis.EventSource
+    const transport = subscriptionTransport({}, async () => 'nbl_secret', BrowserEventSource)
+    expect(transport.EventSource).toBe(BrowserEventSource)
+    expect(transport).not.toHaveProperty('eventSourceOptions')
+    if (!('connectionParams' in transport)) throw new Error('expected connectionParams')
+    expect(await transport.connectionParams()).toEqual({ token: 'nbl_secret' })
+    const anonymous = subscriptionTransport({}, async () => undefined, BrowserEventSource)
+    if (!('connectionParams' in anonymous)) throw new Error('expected connectionParams')
+    expect(await anonymous.connectionParams()).toEqual({})
   })
 })
 

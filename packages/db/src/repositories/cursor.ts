@@ -38,7 +38,9 @@ export function decodeCursor(cursor: string): CursorPosition {
   if (typeof createdAt !== 'string' || typeof id !== 'string' || id === '')
     throw new InvalidCursorError(cursor)
   const date = new Date(createdAt)
-  if (Number.isNaN(date.getTime())) throw new InvalidCursorError(cursor)
+  // JS dates reach years -271821..275760; PostgreSQL would fail on most of them (and on year 0).
+  const year = date.getUTCFullYear()
+  if (Number.isNaN(year) || year < 1 || year > 9999) throw new InvalidCursorError(cursor)
   return { createdAt: date, id }
 }
 

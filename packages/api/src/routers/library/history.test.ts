@@ -26,10 +26,43 @@ describe('library.history', () => {
     expect((await caller.library.history.list({ provider: 'openai' })).items).toEqual([])
   })
 
+  it.each([
+    [{ from: '0000-01-01T00:00:00Z' }, 'from'],
+    [{ to: '0000-12-31T23:59:59Z' }, 'to'],
+    [{ from: '0001-01-01T00:30:00+01:00' }, 'from'],
+    [{ to: '9999-12-31T23:00:00-05:00' }, 'to'],
+  ])('rejects %j, outside the years 1..9999, naming %s', async (input, field) => {
+    const { caller } = await harness.createUser()
+    const error = await expectAppError(caller.library.history.list(input))
+    expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+    expect(error.details.fieldErrors?.[field]).toEqual([expect.stringContaining(field)])
+  })
+
+  it('accepts the widest range PostgreSQL takes', async () => {
+    const { caller } = await harness.createUser()
+    await caller.generate.image({ prompt: 'timeless' })
+    const page = await caller.library.history.list({
+      from: '0001-01-01T00:00:00Z',
+      to: '9999-12-31T23:59:59.999Z',
+    })
+    expect(page.items.map((image) => image.prompt)).toEqual(['timeless'])
+  })
+
+  it('accepts a projectId filter, which matches nothing while projects do not exist', async () => {
+    const { caller } = await harness.createUser()
+    await caller.generate.image({ prompt: 'loose' })
+    expect(await caller.library.history.list({ projectId: 'prj_1' })).toEqual({ items: [], nextCursor: null })
+  })
+
   it('rejects a forged cursor as a validation error', async () => {
     const { caller } = await harness.createUser()
-    const error = await expectAppError(caller.library.history.list({ cursor: 'not-a-cursor' }))
-    expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+    const forged = Buffer.from(
+      JSON.stringify({ createdAt: '-000001-01-01T00:00:00.000Z', id: 'img_1' }),
+    ).toString('base64url')
+    for (const cursor of ['not-a-cursor', forged]) {
+      const error = await expectAppError(caller.library.history.list({ cursor }))
+      expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+    }
   })
 
   it('gets and deletes an image, removing its file', async () => {

@@ -8,11 +8,22 @@ import { idSchema, type ListOutput, listInput, providerSchema } from '../../sche
 import { type Image, imageRowToImage } from '../../services/images/image-output.js'
 import { authedProcedure, router } from '../../trpc.js'
 
+/** An ISO date-time whose instant falls in years 1..9999, the range PostgreSQL and our cursors take. */
+const boundSchema = (field: string) =>
+  z.iso.datetime({ offset: true }).refine(
+    (value) => {
+      const year = new Date(value).getUTCFullYear()
+      return year >= 1 && year <= 9999
+    },
+    { message: `${field} must fall between the years 0001 and 9999 (UTC)` },
+  )
+
 const historyListInput = listInput
   .extend({
     provider: providerSchema.optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    projectId: idSchema.optional(),
+    from: boundSchema('from').optional(),
+    to: boundSchema('to').optional(),
     q: z.string().trim().min(1).max(200).optional(),
   })
   .default({ limit: 20 })
@@ -21,6 +32,9 @@ const imageIdInput = z.strictObject({ imageId: idSchema })
 
 export const historyRouter = router({
   list: authedProcedure.input(historyListInput).query(async ({ input, ctx }): Promise<ListOutput<Image>> => {
+    // Projects do not exist yet, so no image belongs to one: the filter is accepted (API.md lists
+    // it) and matches nothing.
+    if (input.projectId !== undefined) return { items: [], nextCursor: null }
     try {
       const page = await listImagesForOwner(ctx.deps.db, ctx.user.id, {
         limit: input.limit,

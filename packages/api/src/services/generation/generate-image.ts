@@ -29,6 +29,7 @@ import { type Image, imageRowToImage, imageStorageKey } from '../images/image-ou
 import { resolveReferenceImages } from '../images/reference-images.js'
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
+import type { Reservation } from '../quota/store.js'
 import { recordedFailure, requestHash, settledGenerationForKey } from './idempotency.js'
 
 export interface GenerationResult {
@@ -83,6 +84,9 @@ export function providerFailureToAppError(error: unknown): AppError | undefined 
   return undefined
 }
 
+/** How many times a call tries to claim a key whose holders keep releasing it without an outcome. */
+const MAX_CLAIM_ROUNDS = 3
+
 export async function generateImageCore(
   input: GenerateImageInput,
   ctx: AuthedContext,
@@ -92,17 +96,25 @@ export async function generateImageCore(
   if (!idempotencyKey) return runGeneration(request, ctx, options)
 
   const hash = requestHash({ kind: options.kind, request })
-  const earlier = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
-  if (earlier) return replay(earlier, ctx)
-  try {
-    return await runGeneration(request, ctx, options, { key: idempotencyKey, hash })
-  } catch (error) {
-    // Another call with this key claimed it first: answer with its outcome.
-    if (!isUniqueViolation(error)) throw error
-    const winner = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
-    if (!winner) throw error
-    return replay(winner, ctx)
+  for (let round = 1; round <= MAX_CLAIM_ROUNDS; round++) {
+    const earlier = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
+    if (earlier) return replay(earlier, ctx)
+    try {
+      return await runGeneration(request, ctx, options, {
+        key: idempotencyKey,
+        hash,
+        // The claim we lost was released without an outcome (the quota denied it, say): check the
+        // quota before racing for the key again, so every caller gets the same denial.
+        checkQuotaFirst: round > 1,
+      })
+    } catch (error) {
+      // Another call with this key claimed it first: the next round answers with its outcome.
+      if (!isUniqueViolation(error)) throw error
+    }
   }
+  throw new AppError('IDEMPOTENCY_CONFLICT', 'A request with this idempotency key is still in progress', {
+    retryAfterMs: 1000,
+  })
 }
 
 async function replay(row: GenerationRow, ctx: AuthedContext): Promise<GenerationResult> {
@@ -128,7 +140,7 @@ async function runGeneration(
   input: Omit<GenerateImageInput, 'idempotencyKey'>,
   ctx: AuthedContext,
   options: GenerateImageOptions,
-  idempotency?: { key: string; hash: string },
+  idempotency?: { key: string; hash: string; checkQuotaFirst: boolean },
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
   const subject = { id: user.id, tier: user.tier }
@@ -136,9 +148,15 @@ async function runGeneration(
   const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
   if (!allowed.ok) throw allowed.error
   if (input.projectId !== undefined) throw new AppError('NOT_FOUND', 'project not found')
-  const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
   const perImage = unitsPerImage(deps.quota.costs, input.resolution, options.searchGrounding)
   const units = perImage * input.count
+  // Fetching URL references costs up to 4 x 10 MB of downloads: refuse early when the quota or
+  // the cooldown would refuse anyway. Only a hint; the reserve below stays the atomic check.
+  if (idempotency?.checkQuotaFirst || input.referenceImages.some((reference) => 'url' in reference)) {
+    const check = await deps.quota.check(subject, units)
+    if (!check.ok) throw check.error
+  }
+  const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
 
   const generationId = createId('gen')
   const recordStart = () =>
@@ -160,17 +178,28 @@ async function runGeneration(
     })
 
   // With a key, claim it before reserving, so concurrent calls cannot both charge; a claim that
-  // never reached a provider is released, so a retry after the quota resets can run.
-  if (idempotency) await recordStart()
-  const reserved = await deps.quota.reserve(subject, units)
-  if (!reserved.ok) {
-    if (idempotency) await deleteGenerationForOwner(deps.db, user.id, generationId)
-    throw reserved.error
+  // never reached a provider is released, so a retry (after the quota resets, or once the quota
+  // store is back) can run.
+  const releaseClaim = async function releaseClaim(): Promise<void> {
+    await deleteGenerationForOwner(deps.db, user.id, generationId).catch((error: unknown) => {
+      // The claim stays `running`; settledGenerationForKey releases it once it is stale.
+      deps.logger.warn({ err: error, generationId }, 'could not release an idempotency claim')
+    })
   }
-  const reservation = reserved.value
+  if (idempotency) await recordStart()
+  let reservation: Reservation
+  try {
+    const reserved = await deps.quota.reserve(subject, units)
+    if (!reserved.ok) throw reserved.error
+    reservation = reserved.value
+  } catch (error) {
+    if (idempotency) await releaseClaim()
+    throw error
+  }
 
   let unitsCharged = 0
   let recorded = false
+  let providerCalled = false
   const startedAt = performance.now()
   try {
     if (!idempotency) await recordStart()
@@ -187,6 +216,7 @@ async function runGeneration(
     }
     let routed: Awaited<ReturnType<typeof deps.providers.generateImage>>
     try {
+      providerCalled = true
       routed = await deps.providers.generateImage(request, {
         strategy: input.strategy ?? deps.config.defaultStrategy,
         ...(input.provider ? { provider: input.provider } : {}),
@@ -272,7 +302,10 @@ async function runGeneration(
       replayed: false,
     }
   } catch (error) {
-    if (!recorded) {
+    if (idempotency && !providerCalled) {
+      // Nothing happened yet that a retry must not repeat.
+      await releaseClaim()
+    } else if (!recorded) {
       // Storage or the database failed after the reservation: record it, then refund below.
       await finishGeneration(deps.db, user.id, generationId, {
         status: 'failed',

@@ -35,12 +35,34 @@ export function recordedFailure(row: GenerationRow): AppError {
 }
 
 export interface WaitOptions {
+  /** Default 100. */
   pollMs?: number
+  /** How long to wait for a running request with the key. Default 60 000. */
   timeoutMs?: number
+  /**
+   * A claim still `running` after this long was left by a crashed process: it is released and
+   * the caller runs the generation itself. Default 10 minutes.
+   */
+  staleAfterMs?: number
 }
 
 /**
- * The finished generation for this key, waiting while another request is still running it.
+ * Deletes a claim only if it is still the same stale, running row, so two callers that both saw it
+ * stale cannot delete a newer claim or an outcome recorded in between.
+ */
+async function releaseStaleClaim(deps: AppDeps, row: GenerationRow, cutoff: Date): Promise<void> {
+  await deps.db
+    .deleteFrom('generations')
+    .where('id', '=', row.id)
+    .where('user_id', '=', row.user_id)
+    .where('status', '=', 'running')
+    .where('created_at', '<', cutoff)
+    .execute()
+}
+
+/**
+ * The finished generation for this key, waiting while another request is still running it;
+ * `undefined` when the key is free (never used, released, or its stale claim was just released).
  * Throws IDEMPOTENCY_CONFLICT when the input differs, or when the first request is still running.
  */
 export async function settledGenerationForKey(
@@ -48,7 +70,7 @@ export async function settledGenerationForKey(
   userId: string,
   idempotencyKey: string,
   hash: string,
-  { pollMs = 100, timeoutMs = 60_000 }: WaitOptions = {},
+  { pollMs = 100, timeoutMs = 60_000, staleAfterMs = 10 * 60_000 }: WaitOptions = {},
 ): Promise<GenerationRow | undefined> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -58,6 +80,12 @@ export async function settledGenerationForKey(
       throw new AppError('IDEMPOTENCY_CONFLICT', 'This idempotency key was used with a different input')
     }
     if (row.status !== 'running') return row
+    const cutoff = new Date(Date.now() - staleAfterMs)
+    if (row.created_at < cutoff) {
+      await releaseStaleClaim(deps, row, cutoff)
+      // Read again: whether we or a concurrent caller released it, or it finished meanwhile.
+      if (Date.now() < deadline) continue
+    }
     if (Date.now() >= deadline) {
       throw new AppError('IDEMPOTENCY_CONFLICT', 'A request with this idempotency key is still in progress', {
         retryAfterMs: pollMs * 10,

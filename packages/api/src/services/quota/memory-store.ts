@@ -32,21 +32,34 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): Q
     // Concurrent first calls share one load, so all of them end up on the same counter.
     let pending = loading.get(key)
     if (!pending) {
+      const day = utcDay(now)
       pending = (async () => {
-        const used = options.loadUsed ? await options.loadUsed(userId, new Date(startOfUtcDay(now))) : 0
-        const counter = { used }
-        counters.set(key, counter)
-        loading.delete(key)
-        dropOtherDays(utcDay(now))
-        return counter
+        try {
+          const used = options.loadUsed ? await options.loadUsed(userId, new Date(startOfUtcDay(now))) : 0
+          const counter = { used }
+          counters.set(key, counter)
+          dropDaysBefore(day)
+          return counter
+        } finally {
+          // Also on failure: the callers sharing this load see the error, and the next call loads
+          // again instead of reusing a rejected promise until midnight.
+          loading.delete(key)
+        }
       })()
       loading.set(key, pending)
     }
     return pending
   }
 
-  function dropOtherDays(today: string): void {
-    for (const key of counters.keys()) if (!key.endsWith(`:${today}`)) counters.delete(key)
+  /**
+   * Forgets the counters of days before `day`. Not "every other day": a load that started before
+   * midnight may finish after it, when the next day's counters already exist.
+   */
+  function dropDaysBefore(day: string): void {
+    for (const key of counters.keys()) {
+      // `YYYY-MM-DD` orders as a string.
+      if (key.slice(key.lastIndexOf(':') + 1) < day) counters.delete(key)
+    }
   }
 
   return {
