@@ -3,7 +3,7 @@
  * message naming the variable.
  */
 import { DEFAULT_TIERS, TIERS, type Tier, type TierTable } from '@nbl/api'
-import { PROVIDER_NAMES, type ProviderName, RESOLUTIONS, STRATEGIES } from '@nbl/providers'
+import { PROVIDER_NAMES, type ProviderName, RESOLUTIONS, STRATEGIES, type Strategy } from '@nbl/providers'
 import { z } from 'zod'
 
 const booleanString = z
@@ -30,7 +30,10 @@ const baseSchema = z.object({
     .max(256, 'BOOTSTRAP_ADMIN_KEY must be at most 256 characters')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DEFAULT_STRATEGY: z.enum(STRATEGIES).default('priority'),
+  DEFAULT_STRATEGY: z.enum(STRATEGIES).optional(),
+  DEFAULT_ROUTING_STRATEGY: z.enum(STRATEGIES).optional(),
+  ENABLE_FALLBACK: booleanString.default(true),
+  PROVIDER_CATALOG_FILE: z.string().min(1).optional(),
   SIGNED_URL_TTL_SECONDS: integerString(60, 7 * 86_400).default(3600),
 })
 
@@ -51,6 +54,9 @@ const providerKeys = (name: ProviderName) => {
     [`${prefix}_BASE_URL`]: z.url({ protocol: /^https?$/ }).optional(),
     [`${prefix}_ENABLED`]: booleanString.optional(),
     [`${prefix}_PRIORITY`]: integerString(0, 1000).optional(),
+    [`${prefix}_MODEL`]: z.string().min(1).max(200).optional(),
+    [`${prefix}_VIDEO_MODEL`]: z.string().min(1).max(200).optional(),
+    [`${prefix}_TIMEOUT_MS`]: integerString(1000, 3_600_000).optional(),
   }
 }
 
@@ -71,6 +77,12 @@ export interface ProviderSettings {
   baseUrl?: string
   enabled?: boolean
   priority?: number
+  model?: string
+  videoModel?: string
+  timeoutMs?: number
+  /** Kling only. */
+  accessKey?: string
+  secretKey?: string
 }
 
 export interface ServerConfig {
@@ -85,7 +97,10 @@ export interface ServerConfig {
   secretKey?: string
   bootstrapAdminKey?: string
   logLevel: z.infer<typeof baseSchema>['LOG_LEVEL']
-  defaultStrategy: z.infer<typeof baseSchema>['DEFAULT_STRATEGY']
+  defaultStrategy: Strategy
+  enableFallback: boolean
+  /** JSON overrides of the provider catalog (capabilities, pricing, profile per provider). */
+  providerCatalogFile?: string
   signedUrlTtlSeconds: number
   tiers: TierTable
   providers: Record<ProviderName, ProviderSettings>
@@ -162,7 +177,9 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     dataDir: values.DATA_DIR ?? defaults.dataDir,
     databasePoolMax: values.DATABASE_POOL_MAX,
     logLevel: values.LOG_LEVEL,
-    defaultStrategy: values.DEFAULT_STRATEGY,
+    defaultStrategy: values.DEFAULT_ROUTING_STRATEGY ?? values.DEFAULT_STRATEGY ?? 'priority',
+    enableFallback: values.ENABLE_FALLBACK,
+    ...(values.PROVIDER_CATALOG_FILE ? { providerCatalogFile: values.PROVIDER_CATALOG_FILE } : {}),
     signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
     tiers,
     providers,

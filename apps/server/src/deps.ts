@@ -13,7 +13,14 @@ import {
   DEFAULT_UNIT_COSTS,
 } from '@nbl/api'
 import { createDatabase, type DatabaseHandle, sumUnitsChargedSince } from '@nbl/db'
-import { createLocalProvider, createProviderRouter, type ImageProvider } from '@nbl/providers'
+import {
+  type CatalogOverrides,
+  createConfiguredProviders,
+  createProviderRouter,
+  type ImageProvider,
+  type ProviderName,
+  type VideoProvider,
+} from '@nbl/providers'
 import type { ServerConfig } from './config.js'
 
 export interface BuiltDeps {
@@ -29,6 +36,9 @@ export async function buildDeps(options: {
   version: string
   /** Extra adapters (tests); the configured ones are added here. */
   providers?: ImageProvider[]
+  videoProviders?: VideoProvider[]
+  /** Operator overrides of the provider catalog, per provider (PROVIDER_CATALOG_FILE). */
+  catalog?: Partial<Record<ProviderName, CatalogOverrides>>
 }): Promise<BuiltDeps> {
   const { config, logger } = options
   const database = await createDatabase({
@@ -37,9 +47,21 @@ export async function buildDeps(options: {
   })
   const { db } = database
 
+  const configured = createConfiguredProviders(
+    Object.fromEntries(
+      Object.entries(config.providers).map(([name, settings]) => {
+        const overrides = options.catalog?.[name as ProviderName]
+        return [name, overrides ? { ...settings, overrides } : settings]
+      }),
+    ),
+  )
+  for (const { name, reason } of configured.skipped)
+    logger.info({ provider: name, reason }, 'provider not registered')
   const providers = createProviderRouter({
-    providers: [createLocalProvider(), ...(options.providers ?? [])],
+    providers: [...configured.providers, ...(options.providers ?? [])],
+    videoProviders: [...configured.videoProviders, ...(options.videoProviders ?? [])],
     settings: config.providers,
+    resilience: { fallback: config.enableFallback },
   })
 
   const quota = createQuotaService({

@@ -9,6 +9,7 @@ import { migrateToLatest } from '@nbl/db'
 import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.js'
 import { buildDeps } from './deps.js'
+import { loadProviderCatalog } from './provider-catalog.js'
 import { resolveSecretKey } from './secret-key.js'
 import { findBaseDirectory } from './workspace-root.js'
 
@@ -40,13 +41,24 @@ async function main(): Promise<void> {
       'REDIS_URL is set, but this version keeps quota, jobs and events in process (embedded mode)',
     )
   }
-  for (const [name, settings] of Object.entries(config.providers)) {
-    if (name !== 'local' && (settings.apiKey || settings.baseUrl)) {
-      logger.warn({ provider: name }, 'provider configured, but its adapter is not part of this version yet')
-    }
-  }
-
-  const built = await buildDeps({ config: { ...config, dataDir }, secretKey, logger, version })
+  const catalog = config.providerCatalogFile
+    ? await loadProviderCatalog(resolve(invokedFrom, config.providerCatalogFile))
+    : undefined
+  const built = await buildDeps({
+    config: { ...config, dataDir },
+    secretKey,
+    logger,
+    version,
+    ...(catalog ? { catalog } : {}),
+  })
+  logger.info(
+    {
+      providers: built.deps.providers
+        .listProviders()
+        .map(({ name, kinds, enabled }) => ({ name, kinds, enabled })),
+    },
+    'providers registered',
+  )
   await migrateToLatest(built.deps.db)
   const bootstrap = await bootstrapAdmin(built.deps.db, {
     dataDir,

@@ -12,7 +12,13 @@ import {
   migrateToLatest,
   type UserTier,
 } from '@nbl/db'
-import { createLocalProvider, createProviderRouter, type ImageProvider } from '@nbl/providers'
+import {
+  createLocalProvider,
+  createProviderRouter,
+  type ImageProvider,
+  type ProviderRouterOptions,
+  type VideoProvider,
+} from '@nbl/providers'
 import { createContextInner } from '../src/context.js'
 import type { AppDeps } from '../src/deps.js'
 import { silentLogger } from '../src/deps.js'
@@ -40,7 +46,10 @@ export interface TestUser {
 export async function createHarness(
   options: {
     providers?: ImageProvider[]
+    videoProviders?: VideoProvider[]
     includeLocal?: boolean
+    /** Router settings and resilience, e.g. short timeouts for fault-injection runs. */
+    router?: Pick<ProviderRouterOptions, 'settings' | 'resilience'>
     /** Overrides of the free tier's policy (tests mostly create free users). */
     free?: Partial<TierPolicy>
   } = {},
@@ -59,7 +68,11 @@ export async function createHarness(
   const deps: AppDeps = {
     db: database.db,
     databaseKind: database.kind,
-    providers: createProviderRouter({ providers }),
+    providers: createProviderRouter({
+      providers,
+      ...(options.videoProviders ? { videoProviders: options.videoProviders } : {}),
+      ...options.router,
+    }),
     quota: createQuotaService({
       store: createMemoryQuotaStore(),
       tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, ...options.free } },

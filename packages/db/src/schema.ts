@@ -92,6 +92,8 @@ export interface GenerationResponse {
   imageIds: string[]
   text?: string
   warnings?: unknown[]
+  /** Search-grounded generations: what was looked up. */
+  grounding?: { queries: string[]; sources: { title: string; url: string }[] }
 }
 
 export interface ImagesTable {

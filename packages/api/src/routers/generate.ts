@@ -10,4 +10,10 @@ export const generateRouter = router({
   image: authedProcedure
     .input(generateImageInput)
     .mutation(({ input, ctx }) => generateImageCore(input, ctx, { searchGrounding: false, kind: 'image' })),
+
+  /** generate.image with Google Search grounding: only providers that ground are candidates. */
+  search: authedProcedure.input(generateImageInput).mutation(async ({ input, ctx }) => {
+    const result = await generateImageCore(input, ctx, { searchGrounding: true, kind: 'search' })
+    return { ...result, grounding: result.grounding ?? { queries: [], sources: [] } }
+  }),
 })

@@ -16,6 +16,7 @@ import {
 } from '@nbl/db'
 import {
   type Attempt,
+  type Grounding,
   type ImageGenerationRequest,
   NoCapableProviderError,
   ProvidersFailedError,
@@ -42,6 +43,8 @@ export interface GenerationResult {
   latencyMs: number
   attempts: Attempt[]
   warnings: ProviderWarning[]
+  /** Search-grounded generations: the queries run and the sources used. */
+  grounding?: Grounding
   quota: QuotaState
   /** True when this is the stored outcome of an earlier call with the same idempotency key. */
   replayed: boolean
@@ -131,6 +134,7 @@ async function replay(row: GenerationRow, ctx: AuthedContext): Promise<Generatio
     latencyMs: row.latency_ms ?? 0,
     attempts: row.attempts as Attempt[],
     warnings: (row.response?.warnings ?? []) as ProviderWarning[],
+    ...(row.response?.grounding ? { grounding: row.response.grounding } : {}),
     quota: await deps.quota.state({ id: user.id, tier: user.tier }),
     replayed: true,
   }
@@ -274,6 +278,7 @@ async function runGeneration(
           imageIds: inserted.map((row) => row.id),
           ...(result.text ? { text: result.text } : {}),
           warnings: result.warnings,
+          ...(options.searchGrounding ? { grounding: result.grounding ?? { queries: [], sources: [] } } : {}),
         },
         ...(rows.length > 0
           ? {}
@@ -298,6 +303,7 @@ async function runGeneration(
       latencyMs,
       attempts: routed.attempts,
       warnings: result.warnings,
+      ...(options.searchGrounding ? { grounding: result.grounding ?? { queries: [], sources: [] } } : {}),
       quota: await deps.quota.state(subject),
       replayed: false,
     }
