@@ -9,10 +9,13 @@ import {
   createApiKeyAuthenticator,
   createLocalObjectStore,
   createMemoryQuotaStore,
+  createJobRunner,
   createQuotaService,
+  idleJobScheduler,
+  type JobRunner,
   DEFAULT_UNIT_COSTS,
 } from '@nbl/api'
-import { createDatabase, type DatabaseHandle, sumUnitsChargedSince } from '@nbl/db'
+import { createDatabase, type DatabaseHandle, sumUnitsUsedSince } from '@nbl/db'
 import {
   type CatalogOverrides,
   createConfiguredProviders,
@@ -26,6 +29,8 @@ import type { ServerConfig } from './config.js'
 export interface BuiltDeps {
   deps: AppDeps
   database: DatabaseHandle
+  /** Runs batch and video jobs in this process; started by the caller once migrations ran. */
+  jobRunner: JobRunner
   close(): Promise<void>
 }
 
@@ -66,7 +71,7 @@ export async function buildDeps(options: {
 
   const quota = createQuotaService({
     store: createMemoryQuotaStore({
-      loadUsed: (userId, dayStart) => sumUnitsChargedSince(db, userId, dayStart),
+      loadUsed: (userId, dayStart) => sumUnitsUsedSince(db, userId, dayStart),
     }),
     tiers: config.tiers,
     costs: DEFAULT_UNIT_COSTS,
@@ -81,6 +86,7 @@ export async function buildDeps(options: {
     quota,
     storage: files,
     localFiles: files,
+    jobs: idleJobScheduler,
     apiKeys: createApiKeyAuthenticator(db, {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
@@ -93,5 +99,15 @@ export async function buildDeps(options: {
     },
     startedAt: Date.now(),
   }
-  return { deps, database, close: () => database.close() }
+  const jobRunner = createJobRunner(deps)
+  deps.jobs = jobRunner
+  return {
+    deps,
+    database,
+    jobRunner,
+    async close() {
+      await jobRunner.stop()
+      await database.close()
+    },
+  }
 }

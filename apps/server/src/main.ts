@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     ...(config.bootstrapAdminKey ? { bootstrapKey: config.bootstrapAdminKey } : {}),
   })
 
+  built.jobRunner.start()
   const app = createApp(built.deps)
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address

@@ -5,6 +5,7 @@ import type { Database } from '@nbl/db'
 import type { ProviderRouter, Strategy } from '@nbl/providers'
 import type { Kysely } from 'kysely'
 import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
+import type { JobScheduler } from './services/jobs/job-runner.js'
 import type { QuotaService } from './services/quota/quota-service.js'
 import type { LocalObjectStore } from './services/storage/local-store.js'
 import type { ObjectStore } from './services/storage/store.js'
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** Set when objects live in the local folder: `/files/:key` serves and verifies them. */
   localFiles?: LocalObjectStore
   apiKeys: ApiKeyAuthenticator
+  /** Where submitted jobs go; the runner is attached after the deps are built. */
+  jobs: JobScheduler
   logger: AppLogger
   config: AppConfig
   startedAt: number

@@ -11,6 +11,13 @@ export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './service
 export { BOOTSTRAP_KEY_FILE, bootstrapAdmin } from './services/auth/bootstrap.js'
 export type { GenerationResult } from './services/generation/generate-image.js'
 export type { Image } from './services/images/image-output.js'
+export type { Job, JobItem, JobSummary } from './services/jobs/job-output.js'
+export {
+  createJobRunner,
+  idleJobScheduler,
+  type JobRunner,
+  type JobScheduler,
+} from './services/jobs/job-runner.js'
 export { createMemoryQuotaStore } from './services/quota/memory-store.js'
 export * from './services/quota/policy.js'
 export type { QuotaState } from './services/quota/quota-service.js'

@@ -1,7 +1,15 @@
 /**
  * @module zod schemas for the shared shapes and inputs of API.md.
  */
-import { ASPECT_RATIOS, OUTPUT_FORMATS, PROVIDER_NAMES, RESOLUTIONS, STRATEGIES } from '@nbl/providers'
+import {
+  ASPECT_RATIOS,
+  OUTPUT_FORMATS,
+  PROVIDER_NAMES,
+  RESOLUTIONS,
+  STRATEGIES,
+  VIDEO_ASPECT_RATIOS,
+  VIDEO_RESOLUTIONS,
+} from '@nbl/providers'
 import { z } from 'zod'
 
 /** Ten megabytes of image, base64-encoded, plus a `data:` header. */
@@ -59,3 +67,21 @@ export interface ListOutput<T> {
   items: T[]
   nextCursor: string | null
 }
+
+export const idempotencyKeySchema = z.string().min(1).max(200)
+
+export const generateVideoInput = z.strictObject({
+  prompt: z.string().trim().min(1).max(4000),
+  durationSec: z.union([z.literal(5), z.literal(10)]).default(5),
+  aspectRatio: z.enum(VIDEO_ASPECT_RATIOS).default('16:9'),
+  resolution: z.enum(VIDEO_RESOLUTIONS).default('720p'),
+  /** Image-to-video: the first frame, one of the caller's images. */
+  imageId: idSchema.optional(),
+  provider: providerSchema.optional(),
+  strategy: strategySchema.optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+})
+export type GenerateVideoInput = z.infer<typeof generateVideoInput>
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'canceled'] as const
+export const jobIdInput = z.strictObject({ jobId: idSchema })

@@ -112,11 +112,58 @@ export interface ImagesTable {
   created_at: Generated<Timestamp>
 }
 
+export type JobKind = 'batch' | 'video'
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled'
+export type JobItemStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled'
+
+export interface JobsTable {
+  id: string
+  user_id: string
+  kind: JobKind
+  status: JobStatus
+  total: number
+  done: Generated<number>
+  failed: Generated<number>
+  /** The validated request (shared options; items hold their own input). */
+  request: Json<Record<string, unknown>>
+  idempotency_key: string | null
+  request_hash: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+  finished_at: Timestamp | null
+}
+
+/** One unit of work of a job: an image request of a batch, or the one video of a video job. */
+export interface JobItemsTable {
+  job_id: string
+  index: number
+  status: JobItemStatus
+  input: Json<Record<string, unknown>>
+  /** Quota units this item costs; reserved at submit, charged on success only. */
+  units: number
+  generation_id: string | null
+  provider: string | null
+  model: string | null
+  /** The provider's task id, so polling resumes after a restart instead of starting over. */
+  provider_task_id: string | null
+  image_ids: Generated<Json<string[]>>
+  video_key: string | null
+  error_code: string | null
+  error_message: string | null
+  /** Which worker holds the item, until when: an expired lease means the worker died. */
+  lease_owner: string | null
+  lease_expires_at: Timestamp | null
+  started_at: Timestamp | null
+  finished_at: Timestamp | null
+}
+
 export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
   generations: GenerationsTable
   images: ImagesTable
+  jobs: JobsTable
+  job_items: JobItemsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -129,3 +176,7 @@ export type NewGenerationRow = Insertable<GenerationsTable>
 export type GenerationUpdate = Updateable<GenerationsTable>
 export type ImageRow = Selectable<ImagesTable>
 export type NewImageRow = Insertable<ImagesTable>
+export type JobRow = Selectable<JobsTable>
+export type NewJobRow = Insertable<JobsTable>
+export type JobItemRow = Selectable<JobItemsTable>
+export type NewJobItemRow = Insertable<JobItemsTable>

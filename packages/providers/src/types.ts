@@ -274,6 +274,11 @@ export interface VideoProvider {
   readonly profile: ProviderProfile
   /** Suggested wait between polls for this provider (providers.md "polling cadence"). */
   readonly pollIntervalMs: number
+  /**
+   * False when tasks live only in this process (the offline provider): after a restart a task id
+   * is unknown and the caller resubmits. Defaults to true (the provider keeps tasks).
+   */
+  readonly durableTasks?: boolean
   startVideo(request: VideoGenerationRequest, options?: GenerateOptions): Promise<VideoTask>
   getVideoTask(taskId: string, options?: GenerateOptions): Promise<VideoTaskStatus>
   cancelVideoTask?(taskId: string, options?: GenerateOptions): Promise<void>

@@ -2,9 +2,11 @@
  * @module The `generate` router: image generation (plain and search-grounded).
  */
 
-import { generateImageInput } from '../schemas.js'
+import { generateImageInput, generateVideoInput } from '../schemas.js'
 import { generateImageCore } from '../services/generation/generate-image.js'
+import { submitVideoCore } from '../services/jobs/submit-video.js'
 import { authedProcedure, router } from '../trpc.js'
+import { jobsRouter } from './jobs.js'
 
 export const generateRouter = router({
   image: authedProcedure
@@ -16,4 +18,9 @@ export const generateRouter = router({
     const result = await generateImageCore(input, ctx, { searchGrounding: true, kind: 'search' })
     return { ...result, grounding: result.grounding ?? { queries: [], sources: [] } }
   }),
+
+  /** Submits a video job and returns at once; follow it with generate.jobs.get. */
+  video: authedProcedure.input(generateVideoInput).mutation(({ input, ctx }) => submitVideoCore(input, ctx)),
+
+  jobs: jobsRouter,
 })

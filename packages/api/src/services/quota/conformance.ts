@@ -56,6 +56,19 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
       expect((await store.snapshot(userId, 0, NOON)).used).toBe(1)
     })
 
+    it('refunds units to the day they were taken from, never below zero', async () => {
+      const store = await factory.create()
+      const userId = user()
+      expect((await store.reserve({ userId, units: 5, dailyLimit: 10, cooldownMs: 0, now: NOON })).ok).toBe(
+        true,
+      )
+      await store.refund(userId, '2026-11-25', 2)
+      expect((await store.snapshot(userId, 0, NOON)).used).toBe(3)
+      await store.refund(userId, '2026-11-24', 3)
+      await store.refund(userId, '2026-11-25', 99)
+      expect((await store.snapshot(userId, 0, NOON)).used).toBe(0)
+    })
+
     it('enforces the cooldown between requests and reports readyAt', async () => {
       const store = await factory.create()
       const userId = user()

@@ -86,6 +86,11 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): Q
       if (counter && refund > 0) counter.used = Math.max(0, counter.used - refund)
     },
 
+    async refund(userId, day, units) {
+      const counter = counters.get(`${userId}:${day}`)
+      if (counter && units > 0) counter.used = Math.max(0, counter.used - units)
+    },
+
     async snapshot(userId, cooldownMs, now) {
       const counter = await counterFor(userId, now)
       const last = lastRequestAt.get(userId)

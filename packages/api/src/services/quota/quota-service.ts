@@ -29,6 +29,8 @@ export interface QuotaService {
   /** Takes `units` for one request, or says why not (QUOTA_EXCEEDED / COOLDOWN with retryAfterMs). */
   reserve(subject: QuotaSubject, units: number): Promise<Result<Reservation, AppError>>
   settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /** Gives back units taken on `day` (YYYY-MM-DD) without the reservation (job items). */
+  refund(userId: string, day: string, units: number): Promise<void>
   /** Would `units` be granted now? Reserves nothing. */
   check(subject: QuotaSubject, units: number): Promise<Result<true, AppError>>
   state(subject: QuotaSubject): Promise<QuotaState>
@@ -75,6 +77,7 @@ export function createQuotaService(options: {
     },
 
     settle: (reservation, unitsCharged) => store.settle(reservation, unitsCharged),
+    refund: (userId, day, units) => store.refund(userId, day, units),
 
     async check(subject, units) {
       const policy = policyFor(subject.tier)

@@ -36,6 +36,11 @@ export interface QuotaStore {
   reserve(request: ReserveRequest): Promise<Result<Reservation, QuotaDenial>>
   /** Keeps `unitsCharged` of the reservation and gives the rest back. Settling twice is a no-op. */
   settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /**
+   * Gives units back to the day they were taken from, without a reservation in hand (a job item
+   * that failed or was canceled, possibly after a restart). Never goes below zero.
+   */
+  refund(userId: string, day: string, units: number): Promise<void>
   /** Today's usage and cooldown, reserving nothing. */
   snapshot(userId: string, cooldownMs: number, now: number): Promise<UsageSnapshot>
   /** Sets today's usage to zero and clears the cooldown (admin reset). */
