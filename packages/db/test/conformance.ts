@@ -4,6 +4,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  cancelJobForOwner,
+  claimJobItems,
   countUsers,
   createId,
   type DatabaseHandle,
@@ -16,10 +18,12 @@ import {
   findImagesForGeneration,
   findUserById,
   finishGeneration,
+  finishJobItem,
   InvalidCursorError,
   insertApiKey,
   insertGeneration,
   insertImages,
+  insertJobWithItems,
   insertUser,
   isUniqueViolation,
   listApiKeysForOwner,
@@ -28,8 +32,10 @@ import {
   migrateToLatest,
   type NewImageRow,
   type NewUserRow,
+  renewJobItemLease,
   revokeApiKeyForOwner,
   sumUnitsChargedSince,
+  sumUnitsUsedSince,
   touchApiKeyLastUsed,
   type UserRole,
   updateUserTier,
@@ -85,7 +91,7 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
   describe('migrations', () => {
     it('apply once and are idempotent', async () => {
-      expect(appliedAtStart).toEqual(['0001_initial', '0002_generation_idempotency'])
+      expect(appliedAtStart).toEqual(['0001_initial', '0002_generation_idempotency', '0003_jobs'])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])
     })
@@ -471,6 +477,80 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       expect(await deleteGenerationForOwner(db(), bob.id, generation.id)).toBe(false)
       expect(await deleteGenerationForOwner(db(), alice.id, generation.id)).toBe(true)
       await insertGeneration(db(), running(alice.id, 'k1'))
+    })
+  })
+
+  describe('jobs', () => {
+    async function newJob(userId: string, total: number) {
+      return insertJobWithItems(
+        db(),
+        {
+          id: createId('job'),
+          user_id: userId,
+          kind: 'batch',
+          status: 'queued',
+          total,
+          request: {},
+          idempotency_key: null,
+          request_hash: null,
+        },
+        Array.from({ length: total }, (_, index) => ({ index, input: { prompt: `p${index}` }, units: 2 })),
+      )
+    }
+
+    it('leases each item to one worker at a time, and lets another take it over once the lease expires', async () => {
+      const user = await insertUser(db(), newUser())
+      const job = await newJob(user.id, 3)
+      const now = new Date('2026-11-25T12:00:00Z')
+      const [a, b] = await Promise.all([
+        claimJobItems(db(), { owner: 'a', leaseMs: 1000, limit: 2, now }),
+        claimJobItems(db(), { owner: 'b', leaseMs: 1000, limit: 2, now }),
+      ])
+      const claimed = [...a!, ...b!].map((item) => item.index).sort()
+      expect(claimed).toEqual([0, 1, 2])
+      expect(await claimJobItems(db(), { owner: 'c', leaseMs: 1000, limit: 5, now })).toEqual([])
+      expect(await renewJobItemLease(db(), job.id, a![0]!.index, { owner: 'a', leaseMs: 1000, now })).toBe(
+        true,
+      )
+      expect(await renewJobItemLease(db(), job.id, a![0]!.index, { owner: 'b', leaseMs: 1000, now })).toBe(
+        false,
+      )
+      const later = new Date(now.getTime() + 5000)
+      const takenOver = await claimJobItems(db(), { owner: 'c', leaseMs: 1000, limit: 5, now: later })
+      expect(takenOver.map((item) => item.lease_owner)).toEqual(['c', 'c', 'c'])
+      // The old owner can no longer finish (or be charged for) an item it lost.
+      expect(await finishJobItem(db(), job.id, a![0]!.index, 'a', { status: 'succeeded' })).toBeUndefined()
+    })
+
+    it('counts finished items and settles the job status', async () => {
+      const user = await insertUser(db(), newUser())
+      const job = await newJob(user.id, 2)
+      const items = await claimJobItems(db(), { owner: 'w', leaseMs: 60_000, limit: 2 })
+      const first = await finishJobItem(db(), job.id, items[0]!.index, 'w', {
+        status: 'succeeded',
+        imageIds: ['img_1'],
+      })
+      expect(first).toMatchObject({ status: 'running', done: 1, failed: 0, finished_at: null })
+      const second = await finishJobItem(db(), job.id, items[1]!.index, 'w', {
+        status: 'failed',
+        errorCode: 'X',
+      })
+      expect(second).toMatchObject({ status: 'partial', done: 1, failed: 1 })
+      expect(second?.finished_at).toBeInstanceOf(Date)
+    })
+
+    it('cancels the owner’s unfinished items only, and counts reserved units as used', async () => {
+      const alice = await insertUser(db(), newUser())
+      const bob = await insertUser(db(), newUser())
+      const job = await newJob(alice.id, 3)
+      const since = new Date(Date.now() - 60_000)
+      expect(await sumUnitsUsedSince(db(), alice.id, since)).toBe(6)
+      expect(await cancelJobForOwner(db(), bob.id, job.id)).toBeUndefined()
+      const canceled = await cancelJobForOwner(db(), alice.id, job.id)
+      expect(canceled?.job.status).toBe('canceled')
+      expect(canceled?.canceled).toHaveLength(3)
+      expect(await sumUnitsUsedSince(db(), alice.id, since)).toBe(0)
+      expect(await claimJobItems(db(), { owner: 'w', leaseMs: 1000, limit: 5 })).toEqual([])
     })
   })
 
