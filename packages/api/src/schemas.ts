@@ -85,3 +85,11 @@ export type GenerateVideoInput = z.infer<typeof generateVideoInput>
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'canceled'] as const
 export const jobIdInput = z.strictObject({ jobId: idSchema })
+
+export const generateBatchInput = z.strictObject({
+  items: z.array(z.strictObject(generateImageFields)).min(1).max(100),
+  /** Items of this batch in flight at once. */
+  concurrency: z.number().int().min(1).max(16).default(4),
+  idempotencyKey: idempotencyKeySchema.optional(),
+})
+export type GenerateBatchInput = z.infer<typeof generateBatchInput>

@@ -277,10 +277,14 @@ export class ProviderRouter {
    * The providers that could take this video request, in the order they would be tried.
    * @throws NoCapableProviderError when none can (so a job can be refused at submit time).
    */
-  async videoCandidates(request: VideoGenerationRequest, options: RouteOptions = {}): Promise<ProviderName[]> {
+  async videoCandidates(
+    request: VideoGenerationRequest,
+    options: RouteOptions = {},
+  ): Promise<ProviderName[]> {
     const candidates = await this.#candidates('video', options, {
       unmet: (adapter: VideoProvider) => unmetVideoCapability(adapter.capabilities, request),
-      cost: (adapter: VideoProvider) => adapter.pricing.perSecondUsd[request.resolution] * request.durationSec,
+      cost: (adapter: VideoProvider) =>
+        adapter.pricing.perSecondUsd[request.resolution] * request.durationSec,
       noCandidates: (rejections) => new NoCapableProviderError({ rejections }),
     })
     return candidates.map((candidate) => candidate.name)

@@ -99,29 +99,56 @@ export interface ClaimOptions {
 }
 
 /**
- * Takes unfinished items whose lease is free or expired (oldest jobs first), leasing them to
- * `owner`. `skip locked` lets many workers claim at once without taking the same item.
+ * Takes unfinished items whose lease is free or expired (oldest jobs first, at most the job's
+ * concurrency in flight), leasing them to `owner`.
  */
 export async function claimJobItems(
   db: Executor,
   options: ClaimOptions & { limit: number; jobId?: string; kind?: 'batch' | 'video' },
 ): Promise<JobItemRow[]> {
+  // Another worker may win some of the candidates between our pick and our update: pick again.
+  const claimed: JobItemRow[] = []
+  for (let round = 0; round < 3 && claimed.length < options.limit; round++) {
+    const batch = await claimRound(db, { ...options, limit: options.limit - claimed.length })
+    claimed.push(...batch.rows)
+    if (!batch.contended) break
+  }
+  return claimed
+}
+
+async function claimRound(
+  db: Executor,
+  options: ClaimOptions & { limit: number; jobId?: string; kind?: 'batch' | 'video' },
+): Promise<{ rows: JobItemRow[]; contended: boolean }> {
   const now = options.now ?? new Date()
   const expires = new Date(now.getTime() + options.leaseMs)
-  const result = await sql<JobItemRow>`
-    update job_items set lease_owner = ${options.owner}, lease_expires_at = ${expires},
-      status = 'running', started_at = coalesce(started_at, ${now})
-    where (job_id, index) in (
-      select item.job_id, item.index from job_items item join jobs job on job.id = item.job_id
+  // Pick candidates first: a job runs at most `request.concurrency` items at once (live leases
+  // count). The update re-checks the lease, so two workers racing for one item cannot both win.
+  const candidates = await sql<{ job_id: string; index: number }>`
+    select job_id, index from (
+      select item.job_id, item.index, job.created_at,
+        row_number() over (partition by item.job_id order by item.index) as rank,
+        coalesce((job.request->>'concurrency')::int, 1000) - (
+          select count(*) from job_items active
+          where active.job_id = item.job_id and active.status = 'running' and active.lease_expires_at >= ${now}
+        ) as free
+      from job_items item join jobs job on job.id = item.job_id
       where item.status in ('queued', 'running')
         and job.status in ('queued', 'running')
         and (item.lease_expires_at is null or item.lease_expires_at < ${now})
         ${options.jobId ? sql`and item.job_id = ${options.jobId}` : sql``}
         ${options.kind ? sql`and job.kind = ${options.kind}` : sql``}
-      order by job.created_at, item.job_id, item.index
-      limit ${options.limit}
-      for update of item skip locked
-    )
+    ) ranked
+    where rank <= free
+    order by created_at, job_id, index
+    limit ${options.limit}`.execute(db)
+  if (candidates.rows.length === 0) return { rows: [], contended: false }
+  const result = await sql<JobItemRow>`
+    update job_items set lease_owner = ${options.owner}, lease_expires_at = ${expires},
+      status = 'running', started_at = coalesce(started_at, ${now})
+    where (job_id, index) in (${sql.join(candidates.rows.map((row) => sql`(${row.job_id}, ${row.index})`))})
+      and status in ('queued', 'running')
+      and (lease_expires_at is null or lease_expires_at < ${now})
     returning *`.execute(db)
   if (result.rows.length > 0) {
     const jobIds = [...new Set(result.rows.map((row) => row.job_id))]
@@ -132,7 +159,7 @@ export async function claimJobItems(
       .where('status', '=', 'queued')
       .execute()
   }
-  return result.rows
+  return { rows: result.rows, contended: result.rows.length < candidates.rows.length }
 }
 
 /** Extends the lease of an item the owner still holds; false means it lost it (stop working on it). */

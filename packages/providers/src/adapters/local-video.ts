@@ -3,7 +3,7 @@
  * panning gradient with translucent shapes drifting over it), encoded in-process with the WASM encoder of
  * `h264-mp4-encoder`. Same (prompt, seed, image, size, duration) → byte-identical file.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { H264MP4Encoder } from 'h264-mp4-encoder'
@@ -24,6 +24,7 @@ import {
   type VideoResolution,
   type VideoTaskStatus,
 } from '../types.js'
+import { averageColor, type Rgb, seededPalette, throwIfAborted, toHex } from './procedural.js'
 
 export const LOCAL_VIDEO_MODEL_ID = 'local-procedural-video-v1'
 
@@ -182,6 +183,7 @@ export function createLocalVideoProvider(options: LocalVideoProviderOptions = {}
     pricing,
     profile,
     pollIntervalMs: options.pollIntervalMs ?? 200,
+    durableTasks: false,
 
     async startVideo(request, generateOptions: GenerateOptions = {}) {
       throwIfAborted(generateOptions.signal)
@@ -317,17 +319,6 @@ async function assertDecodable(image: ReferenceImage): Promise<void> {
       cause: error,
     })
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted !== true) return
-  const timedOut = signal.reason instanceof Error && signal.reason.name === 'TimeoutError'
-  throw new ProviderError({
-    provider: 'local',
-    errorClass: 'timeout',
-    message: timedOut ? 'the request timed out' : 'the request was aborted',
-    cause: signal.reason,
-  })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -554,8 +545,6 @@ export interface LocalVideoScene {
   renderFrame(index: number, target: Uint8Array): void
 }
 
-type Rgb = readonly [number, number, number]
-
 interface Yuv {
   y: number
   u: number
@@ -596,31 +585,18 @@ interface Sprite {
  */
 export async function createLocalVideoScene(input: LocalVideoSceneInput): Promise<LocalVideoScene> {
   const { width, height, frameCount, frameRate } = input
-  const digest = createHash('sha256')
-    .update(JSON.stringify(['local-video-v1', input.prompt, input.seed]))
-    .digest()
-  const random = createRandom(digest)
-  const between = (min: number, max: number): number => min + random() * (max - min)
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  const tint = input.image === undefined ? undefined : await averageColor(input.image)
+  const {
+    random,
+    between,
+    color: paletteColor,
+  } = seededPalette(['local-video-v1', input.prompt, input.seed], tint)
 
   const shortSide = Math.min(width, height)
   // Pan room on every side; even, so the chroma planes crop on whole samples.
   const margin = 2 * Math.round(shortSide * 0.04)
   const backgroundWidth = width + 2 * margin
   const backgroundHeight = height + 2 * margin
-
-  const tint = input.image === undefined ? undefined : await averageColor(input.image)
-  const baseHue = between(0, 360)
-  const scheme = pick(SCHEMES)
-  const paletteColor = (lightnessMin: number, lightnessMax: number): Rgb =>
-    mixTowards(
-      hslToRgb(
-        baseHue + pick(scheme) + between(-12, 12),
-        between(0.45, 0.95),
-        between(lightnessMin, lightnessMax),
-      ),
-      tint,
-    )
 
   let backgroundRgb: Buffer
   if (input.image === undefined) {
@@ -952,80 +928,4 @@ function rgbToI420(rgb: Uint8Array, width: number, height: number): Planes {
     }
   }
   return { width, height, y, u, v }
-}
-
-async function averageColor(image: ReferenceImage): Promise<Rgb> {
-  const { channels } = await sharp(image.data).stats()
-  const means = channels.map((channel) => channel.mean)
-  const first = means[0] ?? 0
-  // One or two channels is grey (plus alpha): the first channel is the luminance.
-  if (means.length < 3) return [first, first, first]
-  return [first, means[1] ?? first, means[2] ?? first]
-}
-
-// Half way to the image's average colour: the shapes belong to the picture, yet stay visible.
-const TINT_WEIGHT = 0.5
-
-function mixTowards(color: Rgb, tint: Rgb | undefined): Rgb {
-  const mixed = color.map((channel, index) =>
-    Math.round(
-      Math.min(
-        255,
-        Math.max(0, tint === undefined ? channel : channel * (1 - TINT_WEIGHT) + tint[index]! * TINT_WEIGHT),
-      ),
-    ),
-  )
-  return [mixed[0]!, mixed[1]!, mixed[2]!]
-}
-
-function toHex(color: Rgb): string {
-  return `#${color.map((channel) => channel.toString(16).padStart(2, '0')).join('')}`
-}
-
-// Hue offsets of classic colour schemes: analogous, complementary, triadic, split complementary, tetradic.
-const SCHEMES: ReadonlyArray<readonly number[]> = [
-  [0, 30, -30, 15],
-  [0, 180, 10, 190],
-  [0, 120, 240, 60],
-  [0, 150, 210, 20],
-  [0, 90, 180, 270],
-]
-
-/** sfc32 seeded from a sha256 digest: small, fast and identical on every platform (as in `local.ts`). */
-function createRandom(digest: Buffer): () => number {
-  let a = digest.readUInt32LE(0)
-  let b = digest.readUInt32LE(4)
-  let c = digest.readUInt32LE(8)
-  let d = digest.readUInt32LE(12)
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0
-    d = (d + 1) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
-  for (let warmUp = 0; warmUp < 12; warmUp++) next()
-  return next
-}
-
-function hslToRgb(hue: number, saturation: number, lightness: number): Rgb {
-  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation
-  const sector = (((hue % 360) + 360) % 360) / 60
-  const x = chroma * (1 - Math.abs((sector % 2) - 1))
-  const m = lightness - chroma / 2
-  const [r, g, b] =
-    sector < 1
-      ? [chroma, x, 0]
-      : sector < 2
-        ? [x, chroma, 0]
-        : sector < 3
-          ? [0, chroma, x]
-          : sector < 4
-            ? [0, x, chroma]
-            : sector < 5
-              ? [x, 0, chroma]
-              : [chroma, 0, x]
-  return [(r + m) * 255, (g + m) * 255, (b + m) * 255]
 }

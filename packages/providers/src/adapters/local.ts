@@ -2,7 +2,6 @@
  * @module The `local` provider: offline, deterministic procedural images (a seeded gradient plus shapes,
  * composed as SVG and rasterised by sharp). Same (prompt, seed, index) → byte-identical output.
  */
-import { createHash } from 'node:crypto'
 import sharp from 'sharp'
 import { pixelSize } from '../sizes.js'
 import {
@@ -21,6 +20,8 @@ import {
   RESOLUTIONS,
   type ReferenceImage,
 } from '../types.js'
+import { MIME_TYPES } from './image-output.js'
+import { averageColor, type Rgb, seededPalette, throwIfAborted, toHex } from './procedural.js'
 
 export const LOCAL_MODEL_ID = 'local-procedural-v1'
 
@@ -44,12 +45,6 @@ const LOCAL_CAPABILITIES: ProviderCapabilities = {
 }
 
 const FREE: ProviderPricing = { perImageUsd: { '1K': 0, '2K': 0, '4K': 0 } }
-
-const MIME_TYPES: Record<OutputFormat, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-}
 
 /**
  * Creates the offline `local` provider (model `local-procedural-v1`). It needs no key and no network, so it
@@ -105,7 +100,7 @@ async function generateLocalImages(
   }
 
   const firstReference = request.referenceImages[0]
-  const tint = firstReference === undefined ? undefined : await averageColor(firstReference)
+  const tint = firstReference === undefined ? undefined : await tintOf(firstReference)
   throwIfAborted(signal)
 
   const { width, height } = pixelSize(request.resolution, request.aspectRatio)
@@ -155,24 +150,10 @@ function requestProblem(request: ImageGenerationRequest): string | undefined {
   return undefined
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted !== true) return
-  const timedOut = signal.reason instanceof Error && signal.reason.name === 'TimeoutError'
-  throw new ProviderError({
-    provider: 'local',
-    errorClass: 'timeout',
-    message: timedOut ? 'the request timed out' : 'the request was aborted',
-    cause: signal.reason,
-  })
-}
-
-type Rgb = readonly [number, number, number]
-
-async function averageColor(image: ReferenceImage): Promise<Rgb> {
-  let means: number[]
+/** The mean colour of a reference, which tints the palette. */
+async function tintOf(image: ReferenceImage): Promise<Rgb> {
   try {
-    const stats = await sharp(image.data).stats()
-    means = stats.channels.map((channel) => channel.mean)
+    return await averageColor(image)
   } catch (error) {
     throw new ProviderError({
       provider: 'local',
@@ -181,10 +162,6 @@ async function averageColor(image: ReferenceImage): Promise<Rgb> {
       cause: error,
     })
   }
-  const first = means[0] ?? 0
-  // One or two channels is grey (plus alpha): the first channel is the luminance.
-  if (means.length < 3) return [first, first, first]
-  return [first, means[1] ?? first, means[2] ?? first]
 }
 
 interface RenderInput {
@@ -222,91 +199,14 @@ function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
   }
 }
 
-/** sfc32 seeded from a sha256 digest: small, fast and identical on every platform. */
-function createRandom(digest: Buffer): () => number {
-  let a = digest.readUInt32LE(0)
-  let b = digest.readUInt32LE(4)
-  let c = digest.readUInt32LE(8)
-  let d = digest.readUInt32LE(12)
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0
-    d = (d + 1) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
-  for (let warmUp = 0; warmUp < 12; warmUp++) next()
-  return next
-}
-
-function hslToRgb(hue: number, saturation: number, lightness: number): Rgb {
-  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation
-  const sector = (((hue % 360) + 360) % 360) / 60
-  const x = chroma * (1 - Math.abs((sector % 2) - 1))
-  const m = lightness - chroma / 2
-  const [r, g, b] =
-    sector < 1
-      ? [chroma, x, 0]
-      : sector < 2
-        ? [x, chroma, 0]
-        : sector < 3
-          ? [0, chroma, x]
-          : sector < 4
-            ? [0, x, chroma]
-            : sector < 5
-              ? [x, 0, chroma]
-              : [chroma, 0, x]
-  return [(r + m) * 255, (g + m) * 255, (b + m) * 255]
-}
-
-// Half way to the reference's average colour: clearly tinted, still varied.
-const TINT_WEIGHT = 0.5
-
-function toHex(color: Rgb, tint: Rgb | undefined): string {
-  return `#${color
-    .map((channel, index) => {
-      const mixed = tint === undefined ? channel : channel * (1 - TINT_WEIGHT) + tint[index]! * TINT_WEIGHT
-      return Math.round(Math.min(255, Math.max(0, mixed)))
-        .toString(16)
-        .padStart(2, '0')
-    })
-    .join('')}`
-}
-
-// Hue offsets of classic colour schemes: analogous, complementary, triadic, split complementary, tetradic.
-const SCHEMES: ReadonlyArray<readonly number[]> = [
-  [0, 30, -30, 15],
-  [0, 180, 10, 190],
-  [0, 120, 240, 60],
-  [0, 150, 210, 20],
-  [0, 90, 180, 270],
-]
-
 const fixed = (value: number): string => value.toFixed(1)
 
 function composeSvg(input: RenderInput): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify([input.prompt, input.seed, input.index]))
-    .digest()
-  const random = createRandom(digest)
-  const between = (min: number, max: number): number => min + random() * (max - min)
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
-
   const { width, height, tint } = input
+  const { random, between, color } = seededPalette([input.prompt, input.seed, input.index], tint)
   const shortSide = Math.min(width, height)
-  const baseHue = between(0, 360)
-  const scheme = pick(SCHEMES)
   const paletteColor = (lightnessMin: number, lightnessMax: number): string =>
-    toHex(
-      hslToRgb(
-        baseHue + pick(scheme) + between(-12, 12),
-        between(0.45, 0.95),
-        between(lightnessMin, lightnessMax),
-      ),
-      tint,
-    )
+    toHex(color(lightnessMin, lightnessMax))
 
   const stopCount = random() < 0.5 ? 2 : 3
   const stops = Array.from({ length: stopCount }, (_, index) => {

@@ -42,8 +42,14 @@ export function messageFromBody(body: unknown, fallback: string): string {
   return fallback
 }
 
-function truncate(text: string): string {
+/** At most 500 characters of a provider's text, with an ellipsis when cut. */
+export function truncate(text: string): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text
+}
+
+/** Removes a secret (the API key) from a text that will be shown or logged, should a provider echo it back. */
+export function redact(text: string, secret: string): string {
+  return secret.length >= 4 ? text.split(secret).join('[redacted]') : text
 }
 
 export interface HttpErrorOptions {
@@ -102,4 +108,16 @@ export function providerErrorFromThrown(
     message: `${provider}: connection failed${typeof code === 'string' ? ` (${code})` : ''}`,
     cause: error,
   })
+}
+
+/** Throws the `timeout` ProviderError when the signal has already aborted. */
+export function throwIfAborted(provider: ProviderName, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new ProviderError({
+      provider,
+      errorClass: 'timeout',
+      message: `${provider}: the request timed out or was aborted`,
+      cause: signal.reason,
+    })
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * @module Reading a provider's "wait this long" hints: `Retry-After` (seconds or HTTP-date),
- * `retry-after-ms`, and Gemini's `RetryInfo.retryDelay` ("34.5s").
+ * `retry-after-ms`, Gemini's `RetryInfo.retryDelay` ("34.5s"), and waits spelled out in error texts.
  */
 
 /** Waits longer than this are not honoured as hints (the provider is effectively down for us). */
@@ -24,6 +24,18 @@ export function parseDurationMs(duration: unknown): number | undefined {
   if (typeof duration !== 'string') return undefined
   const match = /^(\d+(?:\.\d+)?)s$/.exec(duration.trim())
   return match?.[1] ? sane(Number(match[1]) * 1000) : undefined
+}
+
+/**
+ * A wait hint in an error text, where `pattern` captures an amount and its unit (`ms`, `s`/`seconds`,
+ * `m`/`minutes`): OpenAI's "try again in 1.5s", Replicate's "resets in ~30s".
+ */
+export function retryAfterMsFromText(text: string, pattern: RegExp): number | undefined {
+  const match = pattern.exec(text)
+  if (!match?.[1] || !match[2]) return undefined
+  const amount = Number(match[1])
+  const unit = match[2].toLowerCase()
+  return sane(unit === 'ms' ? amount : unit.startsWith('m') ? amount * 60_000 : amount * 1000)
 }
 
 function sane(ms: number): number | undefined {

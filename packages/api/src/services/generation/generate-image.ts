@@ -140,11 +140,25 @@ async function replay(row: GenerationRow, ctx: AuthedContext): Promise<Generatio
   }
 }
 
+/**
+ * Generates one batch item whose units were reserved when the batch was submitted: no quota is
+ * taken or given back here; the caller charges `unitsCharged` and refunds the rest.
+ */
+export async function generatePrepaidImage(
+  input: Omit<GenerateImageInput, 'idempotencyKey'>,
+  ctx: AuthedContext,
+): Promise<GenerationResult & { unitsCharged: number }> {
+  const result = await runGeneration(input, ctx, { searchGrounding: false, kind: 'image' }, undefined, true)
+  const perImage = unitsPerImage(ctx.deps.quota.costs, input.resolution, false)
+  return { ...result, unitsCharged: perImage * result.images.length }
+}
+
 async function runGeneration(
   input: Omit<GenerateImageInput, 'idempotencyKey'>,
   ctx: AuthedContext,
   options: GenerateImageOptions,
   idempotency?: { key: string; hash: string; checkQuotaFirst: boolean },
+  prepaid = false,
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
   const subject = { id: user.id, tier: user.tier }
@@ -156,7 +170,7 @@ async function runGeneration(
   const units = perImage * input.count
   // Fetching URL references costs up to 4 x 10 MB of downloads: refuse early when the quota or
   // the cooldown would refuse anyway. Only a hint; the reserve below stays the atomic check.
-  if (idempotency?.checkQuotaFirst || input.referenceImages.some((reference) => 'url' in reference)) {
+  if (!prepaid && (idempotency?.checkQuotaFirst || input.referenceImages.some((reference) => 'url' in reference))) {
     const check = await deps.quota.check(subject, units)
     if (!check.ok) throw check.error
   }
@@ -191,11 +205,11 @@ async function runGeneration(
     })
   }
   if (idempotency) await recordStart()
-  let reservation: Reservation
+  let reservation: Reservation | undefined
   try {
-    const reserved = await deps.quota.reserve(subject, units)
-    if (!reserved.ok) throw reserved.error
-    reservation = reserved.value
+    const reserved = prepaid ? undefined : await deps.quota.reserve(subject, units)
+    if (reserved && !reserved.ok) throw reserved.error
+    reservation = reserved?.value
   } catch (error) {
     if (idempotency) await releaseClaim()
     throw error
@@ -292,7 +306,7 @@ async function runGeneration(
       throw new AppError('PROVIDERS_FAILED', 'The provider returned no image', { attempts: routed.attempts })
     }
     unitsCharged = charge
-    await deps.quota.settle(reservation, unitsCharged)
+    if (reservation) await deps.quota.settle(reservation, unitsCharged)
     return {
       id: generationId,
       images: stored.map((row) => imageRowToImage(row, deps, ctx.origin)),
@@ -327,6 +341,6 @@ async function runGeneration(
     throw error
   } finally {
     // Refunds whatever was not delivered; a no-op after the settle above.
-    await deps.quota.settle(reservation, unitsCharged)
+    if (reservation) await deps.quota.settle(reservation, unitsCharged)
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { claimJobItems, findJobById, type JobItemRow, renewJobItemLease } from '@nbl/db'
 import type { AppDeps } from '../../deps.js'
+import { runBatchItem } from './batch-item.js'
 import { runVideoItem } from './video-item.js'
 
 export interface JobScheduler {
@@ -83,8 +84,9 @@ export function createJobRunner(deps: AppDeps, options: JobRunnerOptions = {}): 
       try {
         const job = await findJobById(deps.db, item.job_id)
         if (!job) return
-        if (job.kind === 'video')
-          await runVideoItem(deps, job, item, { owner, signal: controller.signal, renew })
+        const lease = { owner, signal: controller.signal, renew }
+        if (job.kind === 'video') await runVideoItem(deps, job, item, lease)
+        else await runBatchItem(deps, job, item, lease)
       } catch (error) {
         deps.logger.error({ jobId: item.job_id, index: item.index, err: String(error) }, 'job item crashed')
       } finally {

@@ -3,10 +3,11 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type FluxFake, startFluxFake } from '../../fakes/flux-fake.js'
 import { tinyImage } from '../../fakes/media.js'
+import { mediaUrl as downloadableUrl } from '../../http/download.js'
 import { imageRequest } from '../../testing.js'
 import { type ImageGenerationRequest, ProviderError } from '../../types.js'
 import { createFluxProvider, FLUX_DEFAULT_BASE_URL, type FluxProviderConfig } from './flux-adapter.js'
-import { downloadableUrl, trustedPollingUrl } from './flux-api.js'
+import { trustedPollingUrl } from './flux-api.js'
 import { FLUX_MODELS, fluxDimensions } from './flux-options.js'
 
 let fake: FluxFake

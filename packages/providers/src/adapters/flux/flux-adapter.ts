@@ -2,12 +2,12 @@
  * @module The `flux` provider: Black Forest Labs' FLUX API over REST (no official SDK). Submit `POST /v1/{model}`,
  * poll the returned `polling_url` until `Ready`, download `result.sample`, resize to our exact pixel size.
  */
-import sharp from 'sharp'
+import { allOrAbort } from '../../http/batch.js'
+import { downloadMedia } from '../../http/download.js'
 import { pollUntilDone } from '../../http/poll.js'
 import { providerErrorFromThrown, readBody } from '../../http/provider-errors.js'
 import { type PixelSize, pixelSize } from '../../sizes.js'
 import {
-  type GeneratedImage,
   type ImageGenerationRequest,
   type ImageGenerationResult,
   type ImageProvider,
@@ -18,8 +18,8 @@ import {
   type ReferenceImage,
 } from '../../types.js'
 import { type AdapterConfig, fetchFor, withOverrides } from '../adapter-config.js'
+import { convertedWarning, type FittedImage, fitImage, resizedWarning } from '../image-output.js'
 import {
-  downloadableUrl,
   FLUX_STATUS,
   fluxPollResponseSchema,
   fluxSubmitResponseSchema,
@@ -50,8 +50,6 @@ export interface FluxProviderConfig extends AdapterConfig {
 
 /** What BFL can encode; webp is made from png. */
 const FLUX_OUTPUT_FORMATS: Record<OutputFormat, 'png' | 'jpeg'> = { png: 'png', jpeg: 'jpeg', webp: 'png' }
-
-const MIME_TYPES: Record<OutputFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' }
 
 /**
  * Creates the `flux` image provider (BFL FLUX API). One image per BFL task: `count` images are `count` parallel
@@ -123,48 +121,34 @@ async function generateFluxImages(
   const body = buildBody(settings, request, target, warnings)
 
   // One attempt = all `count` tasks; the first failure cancels the rest (their results would be discarded).
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(signal?.reason)
-  if (signal?.aborted) onAbort()
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    const outcomes = await Promise.all(
-      Array.from({ length: request.count }, async (_, index) => {
-        try {
-          const taskBody =
-            request.seed === undefined || index === 0 ? body : { ...body, seed: request.seed + index }
-          return await runTask(settings, taskBody, target, request.outputFormat, controller.signal)
-        } catch (error) {
-          controller.abort()
-          throw providerErrorFromThrown('flux', error, signal)
-        }
-      }),
-    )
-    for (const outcome of outcomes) {
-      for (const warning of outcome.warnings) {
-        if (
-          !warnings.some((known) => known.feature === warning.feature && known.details === warning.details)
-        ) {
-          warnings.push(warning)
-        }
-      }
-    }
-    const costUsd = outcomes.reduce(
-      (sum, outcome) =>
-        sum +
-        (outcome.costCredits === undefined
-          ? settings.pricing.perImageUsd[request.resolution]
-          : outcome.costCredits * FLUX_USD_PER_CREDIT),
-      0,
-    )
-    return {
-      images: outcomes.map((outcome) => outcome.image),
-      model: settings.model,
-      costUsd: Math.round(costUsd * 1e6) / 1e6,
-      warnings,
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
+  const bodies = Array.from({ length: request.count }, (_, index) =>
+    request.seed === undefined || index === 0 ? body : { ...body, seed: request.seed + index },
+  )
+  const outcomes = await allOrAbort(bodies, signal, (taskBody, batchSignal) =>
+    runTask(settings, taskBody, target, request.outputFormat, batchSignal),
+  ).catch((error: unknown) => {
+    throw providerErrorFromThrown('flux', error, signal)
+  })
+  const fitted = outcomes.map((outcome) => outcome.fitted)
+  for (const warning of [
+    resizedWarning(fitted, target, settings.model),
+    convertedWarning(fitted, request.outputFormat, 'BFL'),
+  ]) {
+    if (warning) warnings.push(warning)
+  }
+  const costUsd = outcomes.reduce(
+    (sum, outcome) =>
+      sum +
+      (outcome.costCredits === undefined
+        ? settings.pricing.perImageUsd[request.resolution]
+        : outcome.costCredits * FLUX_USD_PER_CREDIT),
+    0,
+  )
+  return {
+    images: fitted.map((item) => item.image),
+    model: settings.model,
+    costUsd: Math.round(costUsd * 1e6) / 1e6,
+    warnings,
   }
 }
 
@@ -238,9 +222,8 @@ function referenceFields(
 }
 
 interface TaskOutcome {
-  image: GeneratedImage
+  fitted: FittedImage
   costCredits: number | undefined
-  warnings: ProviderWarning[]
 }
 
 async function runTask(
@@ -297,9 +280,19 @@ async function runTask(
       return { done: false }
     },
   })
-  const data = await download(settings, sample, signal)
-  const finished = await finishImage(data, target, outputFormat, settings.model)
-  return { image: finished.image, costCredits: submitted.cost, warnings: finished.warnings }
+  // `result.sample` is a signed URL that lives ~10 min, fetched without credentials; when it has expired a
+  // new task would succeed, so the router may try again.
+  const { data } = await downloadMedia(sample, {
+    provider: 'flux',
+    fetch: settings.fetch,
+    baseUrl: settings.baseUrl,
+    what: 'result image',
+    retryable: true,
+    signal,
+  })
+  // `cover` keeps proportions: an aspect-ratio model's size may differ slightly from ours, so trim, never stretch.
+  const fitted = await fitImage('flux', data, target, outputFormat)
+  return { fitted, costCredits: submitted.cost }
 }
 
 async function submit(settings: FluxSettings, body: Record<string, unknown>, signal: AbortSignal) {
@@ -322,105 +315,4 @@ async function submit(settings: FluxSettings, body: Record<string, unknown>, sig
     })
   }
   return parsed.data
-}
-
-/** Downloads `result.sample` (a signed URL that lives ~10 min) without credentials. */
-async function download(settings: FluxSettings, sample: string, signal: AbortSignal): Promise<Buffer> {
-  const url = downloadableUrl(sample, settings.baseUrl)
-  if (!url) {
-    throw new ProviderError({
-      provider: 'flux',
-      errorClass: 'task_failed',
-      message: 'flux: result.sample is not an https URL; not downloaded',
-    })
-  }
-  const response = await settings.fetch(url.toString(), { signal })
-  if (!response.ok) {
-    await response.arrayBuffer().catch(() => undefined)
-    const expired = response.status === 403 || response.status === 404 || response.status === 410
-    throw new ProviderError({
-      provider: 'flux',
-      status: response.status,
-      // An expired signed URL: a new task would succeed, so the router may try again.
-      errorClass: expired ? 'task_failed' : 'transient',
-      retryable: true,
-      message: expired
-        ? `flux: the result image expired or is gone (HTTP ${response.status}) before it was downloaded`
-        : `flux: downloading the result image failed: HTTP ${response.status}`,
-    })
-  }
-  return Buffer.from(await response.arrayBuffer())
-}
-
-const SHARP_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' }
-
-/** Decodes the bytes, resizes to our exact size and re-encodes to the asked format when needed (with warnings). */
-async function finishImage(
-  data: Buffer,
-  target: PixelSize,
-  outputFormat: OutputFormat,
-  model: string,
-): Promise<{ image: GeneratedImage; warnings: ProviderWarning[] }> {
-  let metadata: sharp.Metadata
-  try {
-    metadata = await sharp(data).metadata()
-  } catch (error) {
-    throw new ProviderError({
-      provider: 'flux',
-      errorClass: 'task_failed',
-      message: 'flux: the result is not a decodable image',
-      cause: error,
-    })
-  }
-  const warnings: ProviderWarning[] = []
-  const format = SHARP_FORMATS[metadata.format ?? '']
-  const sized = metadata.width === target.width && metadata.height === target.height
-  if (sized && format === outputFormat) {
-    return {
-      image: {
-        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-        mimeType: MIME_TYPES[outputFormat],
-        width: target.width,
-        height: target.height,
-      },
-      warnings,
-    }
-  }
-  if (!sized) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'size',
-      details: `${model} made ${metadata.width}x${metadata.height}; resized to ${target.width}x${target.height}`,
-    })
-  }
-  if (format !== outputFormat) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'outputFormat',
-      details: `BFL returned ${metadata.format ?? 'an unknown format'}; converted to ${outputFormat}`,
-    })
-  }
-  // `cover` keeps proportions: an aspect-ratio model's size may differ slightly from ours, so trim, never stretch.
-  const pipeline = sized ? sharp(data) : sharp(data).resize(target.width, target.height, { fit: 'cover' })
-  const encoded = await encode(pipeline, outputFormat).toBuffer({ resolveWithObject: true })
-  return {
-    image: {
-      data: new Uint8Array(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength),
-      mimeType: MIME_TYPES[outputFormat],
-      width: encoded.info.width,
-      height: encoded.info.height,
-    },
-    warnings,
-  }
-}
-
-function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
-  switch (format) {
-    case 'png':
-      return pipeline.png({ compressionLevel: 6 })
-    case 'jpeg':
-      return pipeline.jpeg({ quality: 92 })
-    case 'webp':
-      return pipeline.webp({ quality: 92 })
-  }
 }

@@ -1,6 +1,6 @@
 /**
- * @module BFL FLUX response shapes (only the fields we read) and the URL rules for provider-returned URLs:
- * which polling URLs get the `x-key`, and which result URLs we download at all.
+ * @module BFL FLUX response shapes (only the fields we read) and which provider-returned polling URLs get
+ * the `x-key` (result URLs follow `mediaUrl`'s rule in `http/download.ts`).
  */
 import { z } from 'zod'
 
@@ -55,15 +55,4 @@ export function trustedPollingUrl(pollingUrl: string | undefined, id: string, ba
   const url = parseUrl(pollingUrl)
   if (url && (url.origin === base.origin || FLUX_API_ORIGINS.includes(url.origin))) return url.toString()
   return `${baseUrl}/v1/get_result?id=${encodeURIComponent(id)}`
-}
-
-/**
- * A result URL we may download (without credentials): https anywhere (BFL's delivery hosts vary), or plain http
- * only on the configured origin (a local fake).
- */
-export function downloadableUrl(sample: string, baseUrl: string): URL | undefined {
-  const url = parseUrl(sample)
-  if (!url) return undefined
-  if (url.protocol === 'https:') return url
-  return url.protocol === 'http:' && url.origin === new URL(baseUrl).origin ? url : undefined
 }

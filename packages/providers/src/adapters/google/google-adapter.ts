@@ -4,7 +4,7 @@
  * API has no count), multi-turn editing with thought signatures echoed, Google Search grounding.
  */
 import sharp from 'sharp'
-import { providerErrorFromThrown } from '../../http/provider-errors.js'
+import { providerErrorFromThrown, redact } from '../../http/provider-errors.js'
 import { pixelSize } from '../../sizes.js'
 import {
   type ConversationTurn,
@@ -32,7 +32,6 @@ import {
   googleTurnMetadataSchema,
 } from './google-api.js'
 import { type GoogleProviderConfig, googleJsonRequest } from './google-config.js'
-import { redactKey } from './google-error.js'
 import { GOOGLE_DEFAULT_IMAGE_MODEL, googleImageModel } from './google-options.js'
 
 /**
@@ -317,10 +316,7 @@ async function readAnswer(response: GenerateContentResponse, apiKey: string): Pr
       provider: 'google',
       errorClass: 'task_failed',
       status: 200,
-      message: redactKey(
-        `google: no image in response (finishReason ${finishReason ?? 'none'})${said}`,
-        apiKey,
-      ),
+      message: redact(`google: no image in response (finishReason ${finishReason ?? 'none'})${said}`, apiKey),
       body: { finishReason },
     })
   }
@@ -350,7 +346,7 @@ function contentPolicy(reason: string, response: GenerateContentResponse, apiKey
     provider: 'google',
     errorClass: 'content_policy',
     status: 200,
-    message: redactKey(`google: ${reason}`, apiKey),
+    message: redact(`google: ${reason}`, apiKey),
     body: {
       promptFeedback: response.promptFeedback,
       finishReason: response.candidates?.[0]?.finishReason,

@@ -3,7 +3,7 @@
  * branches on the body's `status`, `ErrorInfo.reason` and `QuotaFailure`, not only the HTTP status, and
  * reads the wait hint from `RetryInfo.retryDelay` (Gemini sends no `Retry-After`).
  */
-import { errorClassForStatus, messageFromBody } from '../../http/provider-errors.js'
+import { errorClassForStatus, messageFromBody, redact } from '../../http/provider-errors.js'
 import { parseDurationMs, retryAfterMsFromHeaders } from '../../http/retry-after.js'
 import { type ErrorClass, ProviderError } from '../../types.js'
 import { type GoogleErrorBody, googleErrorBodySchema } from './google-api.js'
@@ -71,13 +71,8 @@ export function googleErrorFromResponse(response: Response, body: unknown, apiKe
     provider: 'google',
     errorClass,
     status: response.status,
-    message: redactKey(message, apiKey),
+    message: redact(message, apiKey),
     body,
     ...(hint === undefined ? {} : { retryAfterMs: hint }),
   })
-}
-
-/** Removes the API key from a text that will be shown or logged. */
-export function redactKey(text: string, apiKey: string): string {
-  return apiKey.length > 0 ? text.split(apiKey).join('[redacted]') : text
 }

@@ -5,7 +5,12 @@
  */
 
 import { pollUntilDone } from '../../http/poll.js'
-import { providerErrorFromResponse, providerErrorFromThrown, readBody } from '../../http/provider-errors.js'
+import {
+  providerErrorFromResponse,
+  providerErrorFromThrown,
+  readBody,
+  redact,
+} from '../../http/provider-errors.js'
 import {
   type DownloadedVideo,
   type GenerateOptions,
@@ -21,7 +26,7 @@ import {
 import { fetchFor, withOverrides } from '../adapter-config.js'
 import { operationSchema, type PredictLongRunningRequest } from './google-api.js'
 import { type GoogleProviderConfig, googleBaseUrl, googleJsonRequest } from './google-config.js'
-import { googleErrorFromResponse, redactKey } from './google-error.js'
+import { googleErrorFromResponse } from './google-error.js'
 import {
   GOOGLE_DEFAULT_VIDEO_MODEL,
   GOOGLE_VIDEO_DEFAULT_RESOLUTION,
@@ -134,7 +139,7 @@ export function createGoogleVideoProvider(config: GoogleProviderConfig): GoogleV
       if (operation.error !== undefined) {
         return failed(
           'task_failed',
-          redactKey(
+          redact(
             `google: the video task failed: ${operation.error.message ?? 'no message'} (code ${operation.error.code ?? 'unknown'})`,
             config.apiKey,
           ),

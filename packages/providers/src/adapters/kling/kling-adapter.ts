@@ -16,6 +16,7 @@ import {
   type VideoProvider,
 } from '../../types.js'
 import { withOverrides } from '../adapter-config.js'
+import { fitImage, resizedWarning } from '../image-output.js'
 import {
   createKlingClient,
   createKlingTask,
@@ -24,7 +25,7 @@ import {
   type KlingConfig,
 } from './kling-api.js'
 import { klingTaskFailedError } from './kling-error.js'
-import { downloadKlingOutput, fitImage, toKlingBase64 } from './kling-media.js'
+import { downloadKlingOutput, toKlingBase64 } from './kling-media.js'
 import {
   KLING_DEFAULT_IMAGE_MODEL,
   KLING_DEFAULT_MAX_POLL_WAIT_MS,
@@ -89,7 +90,7 @@ async function generateKlingImages(
   const signal = options?.signal
   const { config } = client
   const warnings: ProviderWarning[] = []
-  const target = { ...pixelSize(request.resolution, request.aspectRatio), format: request.outputFormat }
+  const target = pixelSize(request.resolution, request.aspectRatio)
 
   const aspectRatio = klingAspectRatio(request.aspectRatio)
   if (aspectRatio !== request.aspectRatio) {
@@ -175,16 +176,10 @@ async function generateKlingImages(
   const fitted = await Promise.all(
     urls.slice(0, request.count).map(async (url) => {
       const { data } = await downloadKlingOutput(client, url, signal)
-      return fitImage(data, target)
+      return fitImage('kling', data, target, request.outputFormat)
     }),
   )
-  const resized = fitted.find((entry) => entry.resizedFrom)?.resizedFrom
-  if (resized) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'size',
-      details: `Kling made ${resized.width}×${resized.height}; resized to ${target.width}×${target.height}`,
-    })
-  }
+  const resized = resizedWarning(fitted, target, 'Kling', '×')
+  if (resized) warnings.push(resized)
   return { images: fitted.map((entry) => entry.image), model: modelId, warnings }
 }

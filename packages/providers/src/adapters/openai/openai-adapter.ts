@@ -5,7 +5,8 @@
  */
 import OpenAI, { toFile } from 'openai'
 import { requiredCapabilitiesFor, unmetCapability } from '../../capabilities.js'
-import { readBody } from '../../http/provider-errors.js'
+import { downloadMedia } from '../../http/download.js'
+import { throwIfAborted } from '../../http/provider-errors.js'
 import { pixelSize } from '../../sizes.js'
 import {
   type GeneratedImage,
@@ -19,9 +20,9 @@ import {
   type ProviderWarning,
 } from '../../types.js'
 import { type AdapterConfig, fetchFor, withOverrides } from '../adapter-config.js'
-import { fitImage } from './image-output.js'
+import { fitImage } from '../image-output.js'
 import { type OpenAIImagesResponse, openAIImagesResponseSchema } from './openai-api.js'
-import { providerErrorFromOpenAISdk, redact } from './openai-error.js'
+import { type OpenAIFamilyProvider, providerErrorFromOpenAISdk } from './openai-error.js'
 import {
   nativeSizeFor,
   OPENAI_DEFAULT_IMAGE_MODEL,
@@ -124,8 +125,8 @@ interface GenerateContext {
 async function generateOpenAIImages(context: GenerateContext): Promise<ImageGenerationResult> {
   const { client, config, modelId, entry, capabilities, request, options } = context
   const { signal } = options
-  throwIfAborted(signal)
-  validateRequest(modelId, capabilities, request)
+  throwIfAborted('openai', signal)
+  validateImageRequest('openai', modelId, capabilities, request)
 
   const warnings = unsupportedWarnings(request)
   const target = pixelSize(request.resolution, request.aspectRatio)
@@ -212,7 +213,7 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
   const fitted = await Promise.all(
     encoded.map((bytes) => fitImage('openai', bytes, target, request.outputFormat)),
   )
-  throwIfAborted(signal)
+  throwIfAborted('openai', signal)
   const images: GeneratedImage[] = fitted.map((item) => item.image)
   const resized = fitted.find((item) => item.resized)
   if (resized) {
@@ -233,11 +234,13 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
   }
 }
 
-function validateRequest(
+/** Refuses what the model cannot do (a bad count, references it cannot take) as `invalid_request`. */
+export function validateImageRequest(
+  provider: OpenAIFamilyProvider,
   modelId: string,
   capabilities: ProviderCapabilities,
   request: ImageGenerationRequest,
-) {
+): void {
   // Search grounding and history are not refused: they become `unsupported` warnings.
   const problem =
     !Number.isInteger(request.count) || request.count < 1 || request.count > 10
@@ -245,9 +248,9 @@ function validateRequest(
       : unmetCapability(capabilities, requiredCapabilitiesFor({ ...request, searchGrounding: false }))
   if (problem !== undefined) {
     throw new ProviderError({
-      provider: 'openai',
+      provider,
       errorClass: 'invalid_request',
-      message: `openai: ${modelId}: ${problem}`,
+      message: `${provider}: ${modelId}: ${problem}`,
     })
   }
 }
@@ -293,39 +296,36 @@ async function imageBytesOf(
   response: OpenAIImagesResponse,
   config: OpenAIProviderConfig,
   signal: AbortSignal | undefined,
-): Promise<Buffer[]> {
+): Promise<Uint8Array[]> {
   return Promise.all(
     (response.data ?? []).flatMap((item) => {
       if (item.b64_json) return [Promise.resolve(Buffer.from(item.b64_json, 'base64'))]
-      if (item.url) return [downloadImage(item.url, config, signal)]
+      if (item.url) return [downloadImage('openai', item.url, config, OPENAI_DEFAULT_BASE_URL, signal)]
       return []
     }),
   )
 }
 
-async function downloadImage(url: string, config: OpenAIProviderConfig, signal: AbortSignal | undefined) {
-  const parsed = URL.canParse(url) ? new URL(url) : undefined
-  const configuredOrigin = new URL(config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).origin
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.origin !== configuredOrigin)) {
-    throw new ProviderError({
-      provider: 'openai',
-      errorClass: 'task_failed',
-      message: 'openai: the image URL is not https',
-    })
-  }
-  // A blob-storage URL that is signed already: no API key goes with it.
-  const response = await fetchFor(config)(parsed, signal ? { signal } : {})
-  if (!response.ok) {
-    const body = await readBody(response)
-    throw new ProviderError({
-      provider: 'openai',
-      errorClass: response.status >= 500 ? 'transient' : 'task_failed',
-      status: response.status,
-      message: redact(`openai: downloading the image failed with HTTP ${response.status}`, config.apiKey),
-      body,
-    })
-  }
-  return Buffer.from(await response.arrayBuffer())
+/**
+ * GETs an image URL the API returned (DALL·E's, OpenRouter's): a signed blob-storage URL, so no key goes with it.
+ * A 4xx means it has expired or is unusable (`task_failed`); a 5xx is `transient`.
+ */
+export async function downloadImage(
+  provider: OpenAIFamilyProvider,
+  url: string,
+  config: AdapterConfig,
+  defaultBaseUrl: string,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const { data } = await downloadMedia(url, {
+    provider,
+    fetch: fetchFor(config),
+    baseUrl: config.baseUrl ?? defaultBaseUrl,
+    what: 'image',
+    isExpired: (status) => status < 500,
+    signal,
+  })
+  return data
 }
 
 interface CostInput {
@@ -373,15 +373,4 @@ function extensionFor(mimeType: string): string {
   if (mimeType === 'image/jpeg') return 'jpg'
   if (mimeType === 'image/webp') return 'webp'
   return 'png'
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new ProviderError({
-      provider: 'openai',
-      errorClass: 'timeout',
-      message: 'openai: the request timed out or was aborted',
-      cause: signal.reason,
-    })
-  }
 }

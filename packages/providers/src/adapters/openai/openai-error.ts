@@ -4,12 +4,15 @@
  * error object", branched on body codes, not only on the status. Messages never carry the API key.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai'
-import { errorClassForStatus, providerErrorFromThrown } from '../../http/provider-errors.js'
-import { retryAfterMsFromHeaders } from '../../http/retry-after.js'
+import { errorClassForStatus, providerErrorFromThrown, redact, truncate } from '../../http/provider-errors.js'
+import { retryAfterMsFromHeaders, retryAfterMsFromText } from '../../http/retry-after.js'
 import { type ErrorClass, ProviderError } from '../../types.js'
 import { type OpenRouterErrorObject, openAIErrorBodySchema } from './openai-api.js'
 
 export type OpenAIFamilyProvider = 'openai' | 'openrouter'
+
+/** OpenAI's 429 message says "Please try again in 1.5s" (or "in 120ms"); headers are preferred. */
+const TRY_AGAIN_IN = /try again in (\d+(?:\.\d+)?)(ms|s)\b/i
 
 /**
  * The class of an OpenAI error response: 429 `insufficient_quota` and 400 `billing_hard_limit_reached` are
@@ -60,7 +63,7 @@ export function providerErrorFromOpenAISdk(
     const errorClass = provider === 'openai' ? openAIErrorClass(status, code) : openRouterErrorClass(status)
     const retryAfterMs =
       retryAfterMsFromHeaders(error.headers ?? new Headers()) ??
-      (errorClass === 'rate_limited' ? retryAfterMsFromMessage(detail) : undefined)
+      (errorClass === 'rate_limited' ? retryAfterMsFromText(detail, TRY_AGAIN_IN) : undefined)
     return new ProviderError({
       provider,
       status,
@@ -98,21 +101,4 @@ export function openRouterErrorFromObject(
     body: context.body,
     ...(numeric ? { status: code } : {}),
   })
-}
-
-/** OpenAI's 429 message says "Please try again in 1.5s" (or "in 120ms"); headers are preferred. */
-export function retryAfterMsFromMessage(message: string): number | undefined {
-  const match = /try again in (\d+(?:\.\d+)?)(ms|s)\b/i.exec(message)
-  if (!match?.[1]) return undefined
-  const value = Number(match[1]) * (match[2] === 'ms' ? 1 : 1000)
-  return Number.isFinite(value) && value <= 10 * 60_000 ? Math.round(value) : undefined
-}
-
-/** Removes the key from a message, in case a provider echoes it back. */
-export function redact(message: string, secret: string): string {
-  return secret.length >= 4 ? message.split(secret).join('[redacted]') : message
-}
-
-function truncate(text: string): string {
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text
 }

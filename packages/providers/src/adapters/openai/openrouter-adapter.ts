@@ -4,8 +4,7 @@
  * OpenRouter (retries off). Images come back as data URLs in `choices[0].message.images[].image_url.url`.
  */
 import type OpenAI from 'openai'
-import { requiredCapabilitiesFor, unmetCapability } from '../../capabilities.js'
-import { readBody } from '../../http/provider-errors.js'
+import { throwIfAborted } from '../../http/provider-errors.js'
 import { pixelSize } from '../../sizes.js'
 import {
   type ConversationTurn,
@@ -17,11 +16,11 @@ import {
   ProviderError,
   type ProviderWarning,
 } from '../../types.js'
-import { type AdapterConfig, fetchFor, withOverrides } from '../adapter-config.js'
-import { fitImage, parseDataUrl, toDataUrl } from './image-output.js'
-import { createOpenAIClient } from './openai-adapter.js'
+import { type AdapterConfig, withOverrides } from '../adapter-config.js'
+import { fitImage, parseDataUrl, toDataUrl } from '../image-output.js'
+import { createOpenAIClient, downloadImage, validateImageRequest } from './openai-adapter.js'
 import { type OpenRouterChatResponse, openRouterChatResponseSchema } from './openai-api.js'
-import { openRouterErrorFromObject, providerErrorFromOpenAISdk, redact } from './openai-error.js'
+import { openRouterErrorFromObject, providerErrorFromOpenAISdk } from './openai-error.js'
 import {
   OPENROUTER_DEFAULT_IMAGE_MODEL,
   type OpenRouterImageModelId,
@@ -123,8 +122,8 @@ interface GenerateContext {
 async function generateOpenRouterImages(context: GenerateContext): Promise<ImageGenerationResult> {
   const { client, config, modelId, entry, capabilities, request, options } = context
   const { signal } = options
-  throwIfAborted(signal)
-  validateRequest(modelId, capabilities, request)
+  throwIfAborted('openrouter', signal)
+  validateImageRequest('openrouter', modelId, capabilities, request)
   const warnings = unsupportedWarnings(request, capabilities)
 
   const body = {
@@ -164,7 +163,7 @@ async function generateOpenRouterImages(context: GenerateContext): Promise<Image
   const fitted = await Promise.all(
     calls.map(({ bytes }) => fitImage('openrouter', bytes, target, request.outputFormat)),
   )
-  throwIfAborted(signal)
+  throwIfAborted('openrouter', signal)
   const resized = fitted.find((item) => item.resized)
   if (resized) {
     warnings.push({
@@ -190,25 +189,6 @@ async function generateOpenRouterImages(context: GenerateContext): Promise<Image
       calls.map(({ response }) => response),
     ),
     warnings,
-  }
-}
-
-function validateRequest(
-  modelId: string,
-  capabilities: ProviderCapabilities,
-  request: ImageGenerationRequest,
-) {
-  // Search grounding and history are not refused: they become `unsupported` warnings.
-  const problem =
-    !Number.isInteger(request.count) || request.count < 1 || request.count > 10
-      ? 'count must be an integer from 1 to 10'
-      : unmetCapability(capabilities, requiredCapabilitiesFor({ ...request, searchGrounding: false }))
-  if (problem !== undefined) {
-    throw new ProviderError({
-      provider: 'openrouter',
-      errorClass: 'invalid_request',
-      message: `openrouter: ${modelId}: ${problem}`,
-    })
   }
 }
 
@@ -289,29 +269,9 @@ function firstImageUrl(response: OpenRouterChatResponse, raw: unknown): string {
 
 /** A data URL decoded, or an https URL downloaded without credentials (they go to OpenRouter only). */
 async function imageBytes(url: string, config: OpenRouterProviderConfig, signal: AbortSignal | undefined) {
-  const inline = parseDataUrl(url)
-  if (inline) return inline.data
-  const parsed = URL.canParse(url) ? new URL(url) : undefined
-  const configuredOrigin = new URL(config.baseUrl ?? OPENROUTER_DEFAULT_BASE_URL).origin
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.origin !== configuredOrigin)) {
-    throw new ProviderError({
-      provider: 'openrouter',
-      errorClass: 'task_failed',
-      message: 'openrouter: the image is neither a data URL nor an https URL',
-    })
-  }
-  const response = await fetchFor(config)(parsed, signal ? { signal } : {})
-  if (!response.ok) {
-    const body = await readBody(response)
-    throw new ProviderError({
-      provider: 'openrouter',
-      errorClass: response.status >= 500 ? 'transient' : 'task_failed',
-      status: response.status,
-      message: redact(`openrouter: downloading the image failed with HTTP ${response.status}`, config.apiKey),
-      body,
-    })
-  }
-  return Buffer.from(await response.arrayBuffer())
+  return (
+    parseDataUrl(url)?.data ?? downloadImage('openrouter', url, config, OPENROUTER_DEFAULT_BASE_URL, signal)
+  )
 }
 
 /** OpenRouter's `usage.cost` (USD per call) when every call reports it; else the catalog price. */
@@ -332,15 +292,4 @@ function costOf(
 
 function round(usd: number): number {
   return Math.round(usd * 1_000_000) / 1_000_000
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new ProviderError({
-      provider: 'openrouter',
-      errorClass: 'timeout',
-      message: 'openrouter: the request timed out or was aborted',
-      cause: signal.reason,
-    })
-  }
 }

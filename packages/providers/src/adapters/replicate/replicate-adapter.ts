@@ -6,12 +6,12 @@
  * GET, `maxRetries || 5` so 0 means 5, and a thrown fetch is retried too) and fires back to back, and the
  * router owns retries (providers.md §6.4).
  */
-import sharp from 'sharp'
+import { allOrAbort } from '../../http/batch.js'
+import { downloadMedia } from '../../http/download.js'
 import { pollUntilDone } from '../../http/poll.js'
 import { providerErrorFromThrown, readBody } from '../../http/provider-errors.js'
 import { type PixelSize, pixelSize } from '../../sizes.js'
 import {
-  type GeneratedImage,
   type ImageGenerationRequest,
   type ImageGenerationResult,
   type ImageProvider,
@@ -21,6 +21,7 @@ import {
   type ProviderWarning,
 } from '../../types.js'
 import { type AdapterConfig, fetchFor, withOverrides } from '../adapter-config.js'
+import { convertedWarning, fitImage, resizedWarning, toDataUrl } from '../image-output.js'
 import {
   outputSource,
   REPLICATE_TERMINAL_STATUSES,
@@ -57,7 +58,6 @@ export interface ReplicateProviderConfig extends AdapterConfig {
   preferWaitSeconds?: number
 }
 
-const MIME_TYPES: Record<OutputFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' }
 const REPLICATE_FORMATS: Record<OutputFormat, ReplicateOutputFormat> = {
   png: 'png',
   jpeg: 'jpg',
@@ -148,50 +148,35 @@ async function generateReplicateImages(
         )
 
   // One attempt = every prediction; the first failure aborts (and cancels) the others.
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(signal?.reason)
-  if (signal?.aborted) onAbort()
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    const outputs = await Promise.all(
-      inputs.map(async (predictionInput) => {
-        try {
-          const urls = await runPrediction(settings, predictionInput, controller.signal)
-          return await Promise.all(urls.map((url) => downloadOutput(settings, url, controller.signal)))
-        } catch (error) {
-          controller.abort()
-          throw providerErrorFromThrown('replicate', error, signal)
-        }
-      }),
-    )
-    const files = outputs.flat()
-    if (files.length < request.count) {
-      warnings.push({
-        type: 'adjusted',
-        feature: 'count',
-        details: `${settings.model} returned ${files.length} of ${request.count} images`,
-      })
-    }
-    const images: GeneratedImage[] = []
-    for (const file of files.slice(0, request.count)) {
-      const finished = await finishImage(file, target, request.outputFormat, settings.model)
-      images.push(finished.image)
-      for (const warning of finished.warnings) {
-        if (
-          !warnings.some((known) => known.feature === warning.feature && known.details === warning.details)
-        ) {
-          warnings.push(warning)
-        }
-      }
-    }
-    return {
-      images,
-      model: settings.model,
-      costUsd: Math.round(settings.pricing.perImageUsd[request.resolution] * images.length * 1e6) / 1e6,
-      warnings,
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
+  const outputs = await allOrAbort(inputs, signal, async (predictionInput, batchSignal) => {
+    const urls = await runPrediction(settings, predictionInput, batchSignal)
+    return Promise.all(urls.map((url) => downloadOutput(settings, url, batchSignal)))
+  }).catch((error: unknown) => {
+    throw providerErrorFromThrown('replicate', error, signal)
+  })
+  const files = outputs.flat()
+  if (files.length < request.count) {
+    warnings.push({
+      type: 'adjusted',
+      feature: 'count',
+      details: `${settings.model} returned ${files.length} of ${request.count} images`,
+    })
+  }
+  // `cover` keeps proportions: a model's own size for a ratio may differ slightly from ours, so trim, never stretch.
+  const fitted = await Promise.all(
+    files.slice(0, request.count).map((file) => fitImage('replicate', file, target, request.outputFormat)),
+  )
+  for (const warning of [
+    resizedWarning(fitted, target, settings.model),
+    convertedWarning(fitted, request.outputFormat, settings.model),
+  ]) {
+    if (warning) warnings.push(warning)
+  }
+  return {
+    images: fitted.map((item) => item.image),
+    model: settings.model,
+    costUsd: Math.round(settings.pricing.perImageUsd[request.resolution] * fitted.length * 1e6) / 1e6,
+    warnings,
   }
 }
 
@@ -239,9 +224,7 @@ function buildInput(
           : `only the first ${limit} reference image(s) were sent`,
     })
   }
-  const dataUris = references
-    .slice(0, limit)
-    .map((image) => `data:${image.mimeType};base64,${Buffer.from(image.data).toString('base64')}`)
+  const dataUris = references.slice(0, limit).map(toDataUrl)
   if (reference && dataUris.length > 0) {
     input[reference.field] = reference.kind === 'single' ? dataUris[0] : dataUris
   }
@@ -374,11 +357,16 @@ async function cancelPrediction(settings: ReplicateSettings, prediction: Replica
   }
 }
 
+/**
+ * An output file's bytes: a `data:` URI decoded in place, else downloaded (the token only to the configured
+ * origin). Outputs are deleted an hour after the prediction, so a failed download is retryable: a new
+ * prediction would succeed.
+ */
 async function downloadOutput(
   settings: ReplicateSettings,
   value: string,
   signal: AbortSignal,
-): Promise<Buffer> {
+): Promise<Uint8Array> {
   const source = outputSource(value, settings.baseUrl)
   if (!source) {
     throw new ProviderError({
@@ -388,96 +376,14 @@ async function downloadOutput(
     })
   }
   if (source.kind === 'data') return source.data
-  const response = await settings.fetch(source.url.toString(), {
-    ...(source.withCredentials ? { headers: { authorization: `Bearer ${settings.apiKey}` } } : {}),
+  const { data } = await downloadMedia(source.url.href, {
+    provider: 'replicate',
+    fetch: settings.fetch,
+    baseUrl: settings.baseUrl,
+    what: 'output file',
+    credentials: () => ({ authorization: `Bearer ${settings.apiKey}` }),
+    retryable: true,
     signal,
   })
-  if (!response.ok) {
-    await response.arrayBuffer().catch(() => undefined)
-    const gone = response.status === 403 || response.status === 404 || response.status === 410
-    throw new ProviderError({
-      provider: 'replicate',
-      status: response.status,
-      // Outputs are deleted an hour after the prediction: a new prediction would succeed.
-      errorClass: gone ? 'task_failed' : 'transient',
-      retryable: true,
-      message: gone
-        ? `replicate: the output file expired or is gone (HTTP ${response.status}) before it was downloaded`
-        : `replicate: downloading the output failed: HTTP ${response.status}`,
-    })
-  }
-  return Buffer.from(await response.arrayBuffer())
-}
-
-const SHARP_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' }
-
-/** Decodes the bytes, resizes to our exact size and re-encodes to the asked format when needed (with warnings). */
-async function finishImage(
-  data: Buffer,
-  target: PixelSize,
-  outputFormat: OutputFormat,
-  model: string,
-): Promise<{ image: GeneratedImage; warnings: ProviderWarning[] }> {
-  let metadata: sharp.Metadata
-  try {
-    metadata = await sharp(data).metadata()
-  } catch (error) {
-    throw new ProviderError({
-      provider: 'replicate',
-      errorClass: 'task_failed',
-      message: 'replicate: an output is not a decodable image',
-      cause: error,
-    })
-  }
-  const warnings: ProviderWarning[] = []
-  const format = SHARP_FORMATS[metadata.format ?? '']
-  const sized = metadata.width === target.width && metadata.height === target.height
-  if (sized && format === outputFormat) {
-    return {
-      image: {
-        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-        mimeType: MIME_TYPES[outputFormat],
-        width: target.width,
-        height: target.height,
-      },
-      warnings,
-    }
-  }
-  if (!sized) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'size',
-      details: `${model} made ${metadata.width}x${metadata.height}; resized to ${target.width}x${target.height}`,
-    })
-  }
-  if (format !== outputFormat) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'outputFormat',
-      details: `${model} returned ${metadata.format ?? 'an unknown format'}; converted to ${outputFormat}`,
-    })
-  }
-  // `cover` keeps proportions: a model's own size for a ratio may differ slightly from ours, so trim, never stretch.
-  const pipeline = sized ? sharp(data) : sharp(data).resize(target.width, target.height, { fit: 'cover' })
-  const encoded = await encode(pipeline, outputFormat).toBuffer({ resolveWithObject: true })
-  return {
-    image: {
-      data: new Uint8Array(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength),
-      mimeType: MIME_TYPES[outputFormat],
-      width: encoded.info.width,
-      height: encoded.info.height,
-    },
-    warnings,
-  }
-}
-
-function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
-  switch (format) {
-    case 'png':
-      return pipeline.png({ compressionLevel: 6 })
-    case 'jpeg':
-      return pipeline.jpeg({ quality: 92 })
-    case 'webp':
-      return pipeline.webp({ quality: 92 })
-  }
+  return data
 }

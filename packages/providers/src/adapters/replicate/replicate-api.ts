@@ -3,6 +3,7 @@
  * the URL rules for provider-returned URLs (credentials only to the configured origin).
  */
 import { z } from 'zod'
+import { mediaUrl } from '../../http/download.js'
 
 export const replicatePredictionSchema = z.looseObject({
   id: z.string().min(1),
@@ -64,11 +65,6 @@ export function outputSource(
       data: dataUri[1] ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload)),
     }
   }
-  const url = parseUrl(value)
-  if (!url) return undefined
-  const sameOrigin = url.origin === new URL(baseUrl).origin
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && sameOrigin)) {
-    return { kind: 'url', url, withCredentials: sameOrigin }
-  }
-  return undefined
+  const allowed = mediaUrl(value, baseUrl)
+  return allowed && { kind: 'url', url: allowed.url, withCredentials: allowed.sameOrigin }
 }

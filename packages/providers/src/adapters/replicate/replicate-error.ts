@@ -3,7 +3,7 @@
  * `{"detail": …}` bodies, the throttle hint in a 429's text, and predictions that end `failed` / `canceled`.
  */
 import { providerErrorFromResponse } from '../../http/provider-errors.js'
-import { retryAfterMsFromHeaders } from '../../http/retry-after.js'
+import { retryAfterMsFromHeaders, retryAfterMsFromText } from '../../http/retry-after.js'
 import { ProviderError } from '../../types.js'
 
 /** Prediction errors that mean a safety filter fired (wording is model-specific; matched case-insensitively). */
@@ -33,12 +33,7 @@ export function replicateRetryAfterMs(response: Response, body: unknown): number
     return Math.round(record.retry_after * 1000)
   }
   const text = typeof body === 'string' ? body : typeof record.detail === 'string' ? record.detail : ''
-  const match = /resets in ~?\s*(\d+(?:\.\d+)?)\s*(ms|s|seconds?|m|minutes?)\b/i.exec(text)
-  if (!match) return undefined
-  const amount = Number(match[1])
-  const unit = match[2]!.toLowerCase()
-  const ms = unit === 'ms' ? amount : unit.startsWith('m') ? amount * 60_000 : amount * 1000
-  return ms <= 600_000 ? Math.round(ms) : undefined
+  return retryAfterMsFromText(text, /resets in ~?\s*(\d+(?:\.\d+)?)\s*(ms|s|seconds?|m|minutes?)\b/i)
 }
 
 /**

@@ -4,10 +4,10 @@
  * Runway has no `n`, so `count` images are `count` tasks run in parallel.
  */
 import type RunwayML from '@runwayml/sdk'
+import { allOrAbort } from '../../http/batch.js'
 import { pollUntilDone } from '../../http/poll.js'
 import { pixelSize } from '../../sizes.js'
 import {
-  type GeneratedImage,
   type GenerateOptions,
   type ImageGenerationRequest,
   type ImageGenerationResult,
@@ -17,9 +17,10 @@ import {
   type VideoProvider,
 } from '../../types.js'
 import { type AdapterConfig, withOverrides } from '../adapter-config.js'
+import { fitImage, resizedWarning } from '../image-output.js'
 import { cancelRunwayTaskQuietly, createRunwayClient, createRunwayTask, getRunwayTask } from './runway-api.js'
 import { runwayErrorFromThrown, runwayTaskCancelledError, runwayTaskFailedError } from './runway-error.js'
-import { downloadRunwayOutput, fitImage, toRunwayDataUri } from './runway-media.js'
+import { downloadRunwayOutput, toRunwayDataUri } from './runway-media.js'
 import {
   pickImageRatio,
   RUNWAY_DEFAULT_IMAGE_MODEL,
@@ -87,7 +88,7 @@ async function generateRunwayImages(input: GenerateInput): Promise<Omit<ImageGen
   const { config, client, modelId, model, request } = input
   const signal = input.options?.signal
   const warnings: ProviderWarning[] = []
-  const target = { ...pixelSize(request.resolution, request.aspectRatio), format: request.outputFormat }
+  const target = pixelSize(request.resolution, request.aspectRatio)
 
   if (request.referenceImages.length < model.minReferenceImages) {
     throw new ProviderError({
@@ -136,46 +137,26 @@ async function generateRunwayImages(input: GenerateInput): Promise<Omit<ImageGen
     model.referenceTags ? { uri, tag: `ref${index + 1}` } : { uri },
   )
 
-  const bodyFor = (index: number): Record<string, unknown> => ({
-    model: modelId,
-    promptText: request.prompt,
-    ratio,
-    ...(referenceImages.length > 0 ? { referenceImages } : {}),
-    // One task per image: distinct seeds keep a seeded batch reproducible without identical copies.
-    ...(request.seed !== undefined && model.seed ? { seed: request.seed + index } : {}),
-  })
+  const bodies = Array.from(
+    { length: request.count },
+    (_, index): Record<string, unknown> => ({
+      model: modelId,
+      promptText: request.prompt,
+      ratio,
+      ...(referenceImages.length > 0 ? { referenceImages } : {}),
+      // One task per image: distinct seeds keep a seeded batch reproducible without identical copies.
+      ...(request.seed !== undefined && model.seed ? { seed: request.seed + index } : {}),
+    }),
+  )
 
   // Siblings stop (and their tasks are cancelled) as soon as one image fails.
-  const batch = new AbortController()
-  const forwardAbort = () => batch.abort(signal?.reason)
-  if (signal?.aborted) forwardAbort()
-  else signal?.addEventListener('abort', forwardAbort, { once: true })
-  let fitted: Awaited<ReturnType<typeof fitImage>>[]
-  try {
-    fitted = await Promise.all(
-      Array.from({ length: request.count }, (_, index) =>
-        runImageTask(config, client, bodyFor(index), batch.signal, signal).then(
-          (data) => fitImage(data, target),
-          (error: unknown) => {
-            batch.abort()
-            throw error
-          },
-        ),
-      ),
-    )
-  } finally {
-    signal?.removeEventListener('abort', forwardAbort)
-  }
-
-  const resized = fitted.find((entry) => entry.resizedFrom)?.resizedFrom
-  if (resized) {
-    warnings.push({
-      type: 'adjusted',
-      feature: 'size',
-      details: `Runway made ${resized.width}×${resized.height}; resized to ${target.width}×${target.height}`,
-    })
-  }
-  const images: GeneratedImage[] = fitted.map((entry) => entry.image)
+  const fitted = await allOrAbort(bodies, signal, async (body, batchSignal) => {
+    const data = await runImageTask(config, client, body, batchSignal, signal)
+    return fitImage('runway', data, target, request.outputFormat)
+  })
+  const resized = resizedWarning(fitted, target, 'Runway', '×')
+  if (resized) warnings.push(resized)
+  const images = fitted.map((entry) => entry.image)
   return { images, model: modelId, warnings }
 }
 
