@@ -7,13 +7,13 @@ import {
   type AppDeps,
   type AppLogger,
   createApiKeyAuthenticator,
+  createJobRunner,
   createLocalObjectStore,
   createMemoryQuotaStore,
-  createJobRunner,
   createQuotaService,
+  DEFAULT_UNIT_COSTS,
   idleJobScheduler,
   type JobRunner,
-  DEFAULT_UNIT_COSTS,
 } from '@nbl/api'
 import { createDatabase, type DatabaseHandle, sumUnitsUsedSince } from '@nbl/db'
 import {

@@ -11,6 +11,11 @@ export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './service
 export { BOOTSTRAP_KEY_FILE, bootstrapAdmin } from './services/auth/bootstrap.js'
 export type { GenerationResult } from './services/generation/generate-image.js'
 export type { Image } from './services/images/image-output.js'
+export {
+  type BullMQDispatch,
+  createBullMQDispatch,
+  JOB_ITEMS_QUEUE,
+} from './services/jobs/bullmq-dispatch.js'
 export type { Job, JobItem, JobSummary } from './services/jobs/job-output.js'
 export {
   createJobRunner,

@@ -104,7 +104,7 @@ export interface ClaimOptions {
  */
 export async function claimJobItems(
   db: Executor,
-  options: ClaimOptions & { limit: number; jobId?: string; kind?: 'batch' | 'video' },
+  options: ClaimOptions & { limit: number; jobId?: string; index?: number; kind?: 'batch' | 'video' },
 ): Promise<JobItemRow[]> {
   // Another worker may win some of the candidates between our pick and our update: pick again.
   const claimed: JobItemRow[] = []
@@ -118,7 +118,7 @@ export async function claimJobItems(
 
 async function claimRound(
   db: Executor,
-  options: ClaimOptions & { limit: number; jobId?: string; kind?: 'batch' | 'video' },
+  options: ClaimOptions & { limit: number; jobId?: string; index?: number; kind?: 'batch' | 'video' },
 ): Promise<{ rows: JobItemRow[]; contended: boolean }> {
   const now = options.now ?? new Date()
   const expires = new Date(now.getTime() + options.leaseMs)
@@ -137,6 +137,7 @@ async function claimRound(
         and job.status in ('queued', 'running')
         and (item.lease_expires_at is null or item.lease_expires_at < ${now})
         ${options.jobId ? sql`and item.job_id = ${options.jobId}` : sql``}
+        ${options.index !== undefined ? sql`and item.index = ${options.index}` : sql``}
         ${options.kind ? sql`and job.kind = ${options.kind}` : sql``}
     ) ranked
     where rank <= free

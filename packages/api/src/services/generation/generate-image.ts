@@ -170,7 +170,10 @@ async function runGeneration(
   const units = perImage * input.count
   // Fetching URL references costs up to 4 x 10 MB of downloads: refuse early when the quota or
   // the cooldown would refuse anyway. Only a hint; the reserve below stays the atomic check.
-  if (!prepaid && (idempotency?.checkQuotaFirst || input.referenceImages.some((reference) => 'url' in reference))) {
+  if (
+    !prepaid &&
+    (idempotency?.checkQuotaFirst || input.referenceImages.some((reference) => 'url' in reference))
+  ) {
     const check = await deps.quota.check(subject, units)
     if (!check.ok) throw check.error
   }

@@ -11,8 +11,8 @@ import { runBatchItem } from './batch-item.js'
 import { runVideoItem } from './video-item.js'
 
 export interface JobScheduler {
-  /** New work was submitted: look for it now instead of at the next tick. */
-  wake(): void
+  /** New work was submitted: look for it now instead of at the next tick (or queue its items). */
+  wake(job?: { id: string; total: number }): void
   /** Stop local work on a job's items (after a cancel). */
   abortJob(jobId: string): void
 }
@@ -31,6 +31,8 @@ export interface JobRunnerOptions {
 
 export interface JobRunner extends JobScheduler {
   readonly owner: string
+  /** Claims and runs one item if it is free (a queue delivered it); resolves when it is done. */
+  runItem(jobId: string, index: number): Promise<void>
   start(): void
   /** Stops claiming and aborts local work (its leases expire and another worker resumes it). */
   stop(): Promise<void>
@@ -122,7 +124,15 @@ export function createJobRunner(deps: AppDeps, options: JobRunnerOptions = {}): 
       timer.unref()
       schedule()
     },
-    wake: schedule,
+    wake: () => schedule(),
+    async runItem(jobId, index) {
+      const existing = inFlight.get(`${jobId}:${index}`)
+      if (existing) return existing.done
+      const [item] = await claimJobItems(deps.db, { owner, leaseMs, limit: 1, jobId, index })
+      if (!item) return
+      launch(item)
+      await inFlight.get(`${jobId}:${index}`)?.done
+    },
     abortJob(jobId) {
       for (const [key, entry] of inFlight)
         if (key.startsWith(`${jobId}:`)) entry.controller.abort(new Error('canceled'))

@@ -60,7 +60,7 @@ export async function submitBatchCore(
         request.items.map((item, index) => ({ index, input: { ...item }, units: units[index] ?? 0 })),
       ),
     )
-    deps.jobs.wake()
+    deps.jobs.wake({ id: job.id, total: job.total })
     return { jobId: job.id, total: job.total }
   } catch (error) {
     await deps.quota.refund(user.id, reserved.value.day, total)

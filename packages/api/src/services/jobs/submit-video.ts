@@ -84,7 +84,7 @@ export async function submitVideoCore(
         [{ index: 0, input: { ...item }, units }],
       ),
     )
-    deps.jobs.wake()
+    deps.jobs.wake({ id: job.id, total: job.total })
     return { jobId: job.id }
   } catch (error) {
     await deps.quota.refund(user.id, reserved.value.day, units)
