@@ -24,6 +24,10 @@ const baseSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: integerString(1, 200).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z.string().min(1).max(100).default('nbl:'),
+  /** Whether an API process also runs job items (workers); `--worker` processes always do. */
+  JOB_WORKERS: booleanString.default(true),
+  JOB_CONCURRENCY: integerString(1, 64).default(4),
   SECRET_KEY: secret('SECRET_KEY').optional(),
   // The authenticator refuses keys longer than 256 characters: such an admin could never sign in.
   BOOTSTRAP_ADMIN_KEY: secret('BOOTSTRAP_ADMIN_KEY')
@@ -94,6 +98,9 @@ export interface ServerConfig {
   databaseUrl?: string
   databasePoolMax: number
   redisUrl?: string
+  redisPrefix: string
+  jobWorkers: boolean
+  jobConcurrency: number
   secretKey?: string
   bootstrapAdminKey?: string
   logLevel: z.infer<typeof baseSchema>['LOG_LEVEL']
@@ -179,6 +186,9 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     logLevel: values.LOG_LEVEL,
     defaultStrategy: values.DEFAULT_ROUTING_STRATEGY ?? values.DEFAULT_STRATEGY ?? 'priority',
     enableFallback: values.ENABLE_FALLBACK,
+    redisPrefix: values.REDIS_PREFIX,
+    jobWorkers: values.JOB_WORKERS,
+    jobConcurrency: values.JOB_CONCURRENCY,
     ...(values.PROVIDER_CATALOG_FILE ? { providerCatalogFile: values.PROVIDER_CATALOG_FILE } : {}),
     signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
     tiers,

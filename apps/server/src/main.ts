@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
-import { bootstrapAdmin, createApp } from '@nbl/api'
+import { bootstrapAdmin, createApp, createBullMQDispatch } from '@nbl/api'
 import { migrateToLatest } from '@nbl/db'
 import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.js'
@@ -35,12 +35,6 @@ async function main(): Promise<void> {
     dataDir,
     ...(config.secretKey ? { secretKey: config.secretKey } : {}),
   })
-  if (config.redisUrl) {
-    logger.warn(
-      {},
-      'REDIS_URL is set, but this version keeps quota, jobs and events in process (embedded mode)',
-    )
-  }
   const catalog = config.providerCatalogFile
     ? await loadProviderCatalog(resolve(invokedFrom, config.providerCatalogFile))
     : undefined
@@ -60,12 +54,50 @@ async function main(): Promise<void> {
     'providers registered',
   )
   await migrateToLatest(built.deps.db)
-  const bootstrap = await bootstrapAdmin(built.deps.db, {
-    dataDir,
-    ...(config.bootstrapAdminKey ? { bootstrapKey: config.bootstrapAdminKey } : {}),
-  })
+  const workerOnly = process.argv.includes('--worker')
+  // Only API processes create the first admin: they are where its key is printed.
+  const bootstrap = workerOnly
+    ? {}
+    : await bootstrapAdmin(built.deps.db, {
+        dataDir,
+        ...(config.bootstrapAdminKey ? { bootstrapKey: config.bootstrapAdminKey } : {}),
+      })
 
-  built.jobRunner.start()
+  // Job items: BullMQ with REDIS_URL (any number of API and worker processes), else in process.
+  const runsJobs = workerOnly || config.jobWorkers
+  const dispatch = config.redisUrl
+    ? createBullMQDispatch({
+        redisUrl: config.redisUrl,
+        prefix: `${config.redisPrefix}bull`,
+        runner: built.jobRunner,
+        logger,
+        work: runsJobs,
+        concurrency: config.jobConcurrency,
+      })
+    : undefined
+  if (dispatch) built.deps.jobs = dispatch
+  if (runsJobs) built.jobRunner.start()
+
+  let stopping = false
+  async function shutdown(signal: string, close: () => void = () => undefined): Promise<void> {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    close()
+    await dispatch?.close().catch(() => undefined)
+    await built.close().catch(() => undefined)
+    process.exit(0)
+  }
+
+  if (workerOnly) {
+    process.on('SIGINT', () => void shutdown('SIGINT'))
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
+    process.stdout.write(
+      `Nano Banana Lab ${version} worker ${built.jobRunner.owner} running jobs\nready in ${Math.round(performance.now() - startedAt)} ms\n`,
+    )
+    return
+  }
+
   const app = createApp(built.deps)
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
@@ -86,18 +118,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`)
   })
 
-  let stopping = false
-  async function shutdown(signal: string): Promise<void> {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'shutting down')
+  const closeServer = () => {
     server.close()
     if ('closeAllConnections' in server) server.closeAllConnections()
-    await built.close().catch(() => undefined)
-    process.exit(0)
   }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT', closeServer))
+  process.on('SIGTERM', () => void shutdown('SIGTERM', closeServer))
 }
 
 main().catch((error: unknown) => {
