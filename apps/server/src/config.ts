@@ -28,6 +28,8 @@ const baseSchema = z.object({
   /** Whether an API process also runs job items (workers); `--worker` processes always do. */
   JOB_WORKERS: booleanString.default(true),
   JOB_CONCURRENCY: integerString(1, 64).default(4),
+  /** How long a worker's claim on an item lasts unrenewed: a killed worker's items wait this long. */
+  JOB_LEASE_MS: integerString(1000, 600_000).default(30_000),
   SECRET_KEY: secret('SECRET_KEY').optional(),
   // The authenticator refuses keys longer than 256 characters: such an admin could never sign in.
   BOOTSTRAP_ADMIN_KEY: secret('BOOTSTRAP_ADMIN_KEY')
@@ -101,6 +103,7 @@ export interface ServerConfig {
   redisPrefix: string
   jobWorkers: boolean
   jobConcurrency: number
+  jobLeaseMs: number
   secretKey?: string
   bootstrapAdminKey?: string
   logLevel: z.infer<typeof baseSchema>['LOG_LEVEL']
@@ -189,6 +192,7 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     redisPrefix: values.REDIS_PREFIX,
     jobWorkers: values.JOB_WORKERS,
     jobConcurrency: values.JOB_CONCURRENCY,
+    jobLeaseMs: values.JOB_LEASE_MS,
     ...(values.PROVIDER_CATALOG_FILE ? { providerCatalogFile: values.PROVIDER_CATALOG_FILE } : {}),
     signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
     tiers,

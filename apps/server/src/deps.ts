@@ -6,12 +6,15 @@ import { join } from 'node:path'
 import {
   type AppDeps,
   type AppLogger,
+  connectRedisEventBus,
   createApiKeyAuthenticator,
   createJobRunner,
   createLocalObjectStore,
+  createMemoryEventBus,
   createMemoryQuotaStore,
   createQuotaService,
   DEFAULT_UNIT_COSTS,
+  type EventBus,
   idleJobScheduler,
   type JobRunner,
 } from '@nbl/api'
@@ -79,6 +82,15 @@ export async function buildDeps(options: {
 
   const files = createLocalObjectStore({ root: join(config.dataDir, 'objects'), secret: options.secretKey })
 
+  // Job events and notifications reach every instance's streams through Redis when there is one.
+  const redisEvents = config.redisUrl
+    ? connectRedisEventBus(config.redisUrl, {
+        prefix: `${config.redisPrefix}events:`,
+        onError: (error) => logger.warn({ err: error.message }, 'redis (event bus) connection error'),
+      })
+    : undefined
+  const events: EventBus = redisEvents ?? createMemoryEventBus()
+
   const deps: AppDeps = {
     db,
     databaseKind: database.kind,
@@ -87,6 +99,7 @@ export async function buildDeps(options: {
     storage: files,
     localFiles: files,
     jobs: idleJobScheduler,
+    events,
     apiKeys: createApiKeyAuthenticator(db, {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
@@ -99,7 +112,7 @@ export async function buildDeps(options: {
     },
     startedAt: Date.now(),
   }
-  const jobRunner = createJobRunner(deps)
+  const jobRunner = createJobRunner(deps, { leaseMs: config.jobLeaseMs, concurrency: config.jobConcurrency })
   deps.jobs = jobRunner
   return {
     deps,
@@ -107,6 +120,7 @@ export async function buildDeps(options: {
     jobRunner,
     async close() {
       await jobRunner.stop()
+      await redisEvents?.close()
       await database.close()
     },
   }

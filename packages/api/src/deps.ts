@@ -5,6 +5,7 @@ import type { Database } from '@nbl/db'
 import type { ProviderRouter, Strategy } from '@nbl/providers'
 import type { Kysely } from 'kysely'
 import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
+import type { EventBus } from './services/events/event-bus.js'
 import type { JobScheduler } from './services/jobs/job-runner.js'
 import type { QuotaService } from './services/quota/quota-service.js'
 import type { LocalObjectStore } from './services/storage/local-store.js'
@@ -38,6 +39,8 @@ export interface AppDeps {
   apiKeys: ApiKeyAuthenticator
   /** Where submitted jobs go; the runner is attached after the deps are built. */
   jobs: JobScheduler
+  /** Live fan-out of job events and notifications (memory in one process, Redis across several). */
+  events: EventBus
   logger: AppLogger
   config: AppConfig
   startedAt: number

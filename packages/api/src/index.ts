@@ -9,6 +9,21 @@ export type { AppRouter } from './routers/_app.js'
 export { appRouter, createCaller } from './routers/_app.js'
 export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './services/auth/api-keys.js'
 export { BOOTSTRAP_KEY_FILE, bootstrapAdmin } from './services/auth/bootstrap.js'
+export { jobChannel, userChannel } from './services/events/channels.js'
+export { createMemoryEventBus, type EventBus, type Unsubscribe } from './services/events/event-bus.js'
+export {
+  type ItemFinished,
+  type JobEvent,
+  reconcileJobEvents,
+  recordItemFinished,
+  recordJobCanceled,
+} from './services/events/job-events.js'
+export {
+  connectRedisEventBus,
+  createRedisEventBus,
+  type RedisEventBus,
+  type RedisEventBusOptions,
+} from './services/events/redis-event-bus.js'
 export type { GenerationResult } from './services/generation/generate-image.js'
 export type { Image } from './services/images/image-output.js'
 export {
@@ -23,6 +38,7 @@ export {
   type JobRunner,
   type JobScheduler,
 } from './services/jobs/job-runner.js'
+export type { Notification } from './services/notifications/notification-output.js'
 export { createMemoryQuotaStore } from './services/quota/memory-store.js'
 export * from './services/quota/policy.js'
 export type { QuotaState } from './services/quota/quota-service.js'

@@ -24,6 +24,7 @@ import type { AppDeps } from '../src/deps.js'
 import { silentLogger } from '../src/deps.js'
 import { createCaller } from '../src/routers/_app.js'
 import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
+import { createMemoryEventBus } from '../src/services/events/event-bus.js'
 import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
 import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
 import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/services/quota/policy.js'
@@ -83,6 +84,7 @@ export async function createHarness(
     localFiles: files,
     apiKeys: createApiKeyAuthenticator(database.db),
     jobs: idleJobScheduler,
+    events: createMemoryEventBus(),
     logger: silentLogger,
     config: { signedUrlTtlSeconds: 600, defaultStrategy: 'priority', version: 'test' },
     startedAt: Date.now(),

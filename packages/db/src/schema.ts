@@ -157,6 +157,29 @@ export interface JobItemsTable {
   finished_at: Timestamp | null
 }
 
+export type JobEventType = 'item' | 'progress' | 'done'
+
+/** One entry of a job's event log; `seq` counts 1, 2, 3, … per job and is the resumable event id. */
+export interface JobEventsTable {
+  job_id: string
+  seq: number
+  type: JobEventType
+  payload: Json<Record<string, unknown>>
+  created_at: Generated<Timestamp>
+}
+
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  /** e.g. `job.finished`, `announcement`. */
+  type: string
+  title: string
+  body: string
+  data: Generated<Json<Record<string, unknown>>>
+  read_at: Timestamp | null
+  created_at: Generated<Timestamp>
+}
+
 export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
@@ -164,6 +187,8 @@ export interface Database {
   images: ImagesTable
   jobs: JobsTable
   job_items: JobItemsTable
+  job_events: JobEventsTable
+  notifications: NotificationsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -180,3 +205,6 @@ export type JobRow = Selectable<JobsTable>
 export type NewJobRow = Insertable<JobsTable>
 export type JobItemRow = Selectable<JobItemsTable>
 export type NewJobItemRow = Insertable<JobItemsTable>
+export type JobEventRow = Selectable<JobEventsTable>
+export type NotificationRow = Selectable<NotificationsTable>
+export type NewNotificationRow = Insertable<NotificationsTable>

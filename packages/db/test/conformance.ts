@@ -4,6 +4,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  appendJobEvents,
   cancelJobForOwner,
   claimJobItems,
   countUsers,
@@ -24,16 +25,21 @@ import {
   insertGeneration,
   insertImages,
   insertJobWithItems,
+  insertNotification,
   insertUser,
   isUniqueViolation,
   listApiKeysForOwner,
   listImagesForOwner,
+  listJobEventsAfter,
+  listNotificationsAfter,
+  listNotificationsForOwner,
   listUsers,
   migrateToLatest,
   type NewImageRow,
   type NewUserRow,
   renewJobItemLease,
   revokeApiKeyForOwner,
+  summarizeJobEvents,
   sumUnitsChargedSince,
   sumUnitsUsedSince,
   touchApiKeyLastUsed,
@@ -91,7 +97,12 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
   describe('migrations', () => {
     it('apply once and are idempotent', async () => {
-      expect(appliedAtStart).toEqual(['0001_initial', '0002_generation_idempotency', '0003_jobs'])
+      expect(appliedAtStart).toEqual([
+        '0001_initial',
+        '0002_generation_idempotency',
+        '0003_jobs',
+        '0004_job_events_notifications',
+      ])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])
     })
@@ -551,6 +562,132 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       expect(canceled?.canceled).toHaveLength(3)
       expect(await sumUnitsUsedSince(db(), alice.id, since)).toBe(0)
       expect(await claimJobItems(db(), { owner: 'w', leaseMs: 1000, limit: 5 })).toEqual([])
+    })
+  })
+
+  describe('job events', () => {
+    async function newJob(userId: string) {
+      return insertJobWithItems(
+        db(),
+        {
+          id: createId('job'),
+          user_id: userId,
+          kind: 'batch',
+          status: 'queued',
+          total: 1,
+          request: {},
+          idempotency_key: null,
+          request_hash: null,
+        },
+        [],
+      )
+    }
+
+    it('gives 20 concurrent appends distinct, consecutive seqs, each batch in one run', async () => {
+      const user = await insertUser(db(), newUser())
+      const job = await newJob(user.id)
+      const appended = await Promise.all(
+        Array.from({ length: 20 }, (_, writer) =>
+          appendJobEvents(db(), job.id, [
+            { type: 'item', payload: { writer, part: 0 } },
+            { type: 'progress', payload: { writer, part: 1 } },
+          ]),
+        ),
+      )
+      const seqs = appended.flat().map((row) => row.seq)
+      expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1))
+      for (const rows of appended) {
+        expect(rows.map((row) => row.payload)).toEqual([
+          { writer: rows[0]!.payload.writer, part: 0 },
+          { writer: rows[0]!.payload.writer, part: 1 },
+        ])
+        expect(rows[1]!.seq).toBe(rows[0]!.seq + 1)
+      }
+      const listed = await listJobEventsAfter(db(), job.id, 0)
+      expect(listed.map((row) => row.seq)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1))
+      expect((await listJobEventsAfter(db(), job.id, 37)).map((row) => row.seq)).toEqual([38, 39, 40])
+      expect(listed[0]!.created_at).toBeInstanceOf(Date)
+    })
+
+    it('appends inside the caller’s transaction, and rolls back with it', async () => {
+      const user = await insertUser(db(), newUser())
+      const job = await newJob(user.id)
+      await expect(
+        db()
+          .transaction()
+          .execute(async (trx) => {
+            await appendJobEvents(trx, job.id, [{ type: 'item', payload: { index: 0, status: 'failed' } }])
+            throw new Error('roll back')
+          }),
+      ).rejects.toThrow('roll back')
+      expect(await listJobEventsAfter(db(), job.id, 0)).toEqual([])
+      await appendJobEvents(db(), job.id, [{ type: 'item', payload: { index: 0, status: 'succeeded' } }])
+      await appendJobEvents(db(), job.id, [{ type: 'item', payload: { index: 1, status: 'failed' } }])
+      expect(await summarizeJobEvents(db(), job.id)).toEqual({
+        lastSeq: 2,
+        succeeded: 1,
+        failed: 1,
+        finished: false,
+      })
+      await appendJobEvents(db(), job.id, [{ type: 'done', payload: { status: 'partial' } }])
+      expect(await summarizeJobEvents(db(), job.id)).toMatchObject({ lastSeq: 3, finished: true })
+      expect(await summarizeJobEvents(db(), 'job_missing')).toEqual({
+        lastSeq: 0,
+        succeeded: 0,
+        failed: 0,
+        finished: false,
+      })
+      await expect(appendJobEvents(db(), 'job_missing', [{ type: 'done', payload: {} }])).rejects.toThrow()
+    })
+  })
+
+  describe('notifications', () => {
+    it('lists only the owner’s, after a given one, oldest first; and pages newest first', async () => {
+      const alice = await insertUser(db(), newUser())
+      const bob = await insertUser(db(), newUser())
+      const base = Date.parse('2026-03-01T00:00:00Z')
+      const ids: string[] = []
+      for (let index = 0; index < 5; index++) {
+        const row = await insertNotification(db(), {
+          id: `ntf_${index}`,
+          user_id: alice.id,
+          type: 'job.finished',
+          title: `t${index}`,
+          body: 'b',
+          data: { index },
+          read_at: null,
+          created_at: new Date(base + index * MINUTE),
+        })
+        ids.push(row.id)
+      }
+      const other = await insertNotification(db(), {
+        id: createId('ntf'),
+        user_id: bob.id,
+        type: 'x',
+        title: 'bob',
+        body: '',
+        read_at: null,
+      })
+      expect(other.data).toEqual({})
+
+      const all = await listNotificationsAfter(db(), alice.id)
+      expect(all.map((row) => row.id)).toEqual(ids)
+      expect(all[2]!.data).toEqual({ index: 2 })
+      expect((await listNotificationsAfter(db(), alice.id, 'ntf_2')).map((row) => row.id)).toEqual([
+        'ntf_3',
+        'ntf_4',
+      ])
+      expect(await listNotificationsAfter(db(), alice.id, other.id)).toEqual([])
+      expect(await listNotificationsAfter(db(), bob.id, 'ntf_0')).toEqual([])
+
+      const first = await listNotificationsForOwner(db(), alice.id, { limit: 3 })
+      expect(first.items.map((row) => row.id)).toEqual(['ntf_4', 'ntf_3', 'ntf_2'])
+      const second = await listNotificationsForOwner(db(), alice.id, { limit: 3, cursor: first.nextCursor! })
+      expect(second.items.map((row) => row.id)).toEqual(['ntf_1', 'ntf_0'])
+      expect(second.nextCursor).toBeNull()
+      await db().updateTable('notifications').set({ read_at: new Date() }).where('id', '=', 'ntf_4').execute()
+      const unread = await listNotificationsForOwner(db(), alice.id, { limit: 10, unreadOnly: true })
+      expect(unread.items.map((row) => row.id)).toEqual(['ntf_3', 'ntf_2', 'ntf_1', 'ntf_0'])
     })
   })
 

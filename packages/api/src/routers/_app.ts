@@ -6,12 +6,14 @@ import { adminRouter } from './admin/index.js'
 import { generateRouter } from './generate.js'
 import { healthRouter } from './health.js'
 import { libraryRouter } from './library/index.js'
+import { notificationsRouter } from './notifications.js'
 import { quotaRouter } from './quota.js'
 
 export const appRouter = router({
   generate: generateRouter,
   quota: quotaRouter,
   library: libraryRouter,
+  notifications: notificationsRouter,
   health: healthRouter,
   admin: adminRouter,
 })

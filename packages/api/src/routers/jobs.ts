@@ -12,11 +12,21 @@ import type { ProviderName } from '@nbl/providers'
 import { z } from 'zod'
 import { AppError, notFound } from '../errors.js'
 import { JOB_STATUSES, jobIdInput, type ListOutput, listInput } from '../schemas.js'
+import { streamJobEvents } from '../services/events/job-event-stream.js'
+import { logRecordFailure, recordJobCanceled } from '../services/events/job-events.js'
 import { type JobSummary, jobRowToSummary, jobToOutput } from '../services/jobs/job-output.js'
 import { utcDay } from '../services/quota/policy.js'
 import { authedProcedure, router } from '../trpc.js'
 
 const jobsListInput = listInput.extend({ status: z.enum(JOB_STATUSES).optional() }).default({ limit: 20 })
+
+/** `lastEventId` is the seq of the last event the client saw (tRPC fills it from `Last-Event-ID`). */
+const jobEventsInput = jobIdInput.extend({
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,9}$/, 'expected an event id from this stream')
+    .optional(),
+})
 
 export const jobsRouter = router({
   get: authedProcedure.input(jobIdInput).query(async ({ input, ctx }) => {
@@ -60,6 +70,25 @@ export const jobsRouter = router({
       }
     }
     deps.jobs.abortJob(result.job.id)
+    // The cancel stands even if its events cannot be written now: streams complete the log later.
+    if (result.job.status === 'canceled') {
+      await recordJobCanceled(deps, result.job).catch(logRecordFailure(deps, result.job.id))
+    }
     return jobToOutput(result.job, await listJobItems(deps.db, result.job.id), deps, ctx.origin)
+  }),
+
+  /**
+   * The job's events (JobEvent), each with its id (the log's seq). With `lastEventId` it replays
+   * what came after, then follows live; it ends after `done`, at once for a job already over.
+   */
+  events: authedProcedure.input(jobEventsInput).subscription(async ({ input, ctx, signal }) => {
+    const job = await findJobForOwner(ctx.deps.db, ctx.user.id, input.jobId)
+    if (!job) throw notFound('job')
+    return streamJobEvents(ctx.deps, {
+      job,
+      afterSeq: input.lastEventId === undefined ? 0 : Number(input.lastEventId),
+      origin: ctx.origin,
+      signal,
+    })
   }),
 })

@@ -7,6 +7,7 @@ import { createContextInner } from '../../context.js'
 import type { AppDeps } from '../../deps.js'
 import { AppError } from '../../errors.js'
 import type { GenerateImageInput } from '../../schemas.js'
+import { logRecordFailure, recordItemFinished } from '../events/job-events.js'
 import { generatePrepaidImage } from '../generation/generate-image.js'
 import { utcDay } from '../quota/policy.js'
 import type { ItemLease } from './video-item.js'
@@ -32,10 +33,16 @@ export async function runBatchItem(
       status: 'succeeded',
       imageIds: result.images.map((image) => image.id),
     })
+    if (!finished) return
     // Charged on success only; anything not delivered (fewer images than asked) goes back.
-    if (finished && item.units > result.unitsCharged) {
+    if (item.units > result.unitsCharged)
       await deps.quota.refund(job.user_id, day, item.units - result.unitsCharged)
-    }
+    await recordItemFinished(deps, {
+      job: finished,
+      index: item.index,
+      status: 'succeeded',
+      imageIds: result.images.map((image) => image.id),
+    }).catch(logRecordFailure(deps, job.id))
   } catch (error) {
     if (lease.signal.aborted) return
     const appError = error instanceof AppError ? error : undefined
@@ -44,7 +51,15 @@ export async function runBatchItem(
       errorCode: appError?.appCode ?? 'INTERNAL',
       errorMessage: appError?.message ?? 'the item failed',
     })
-    if (finished) await deps.quota.refund(job.user_id, day, item.units)
+    if (finished) {
+      await deps.quota.refund(job.user_id, day, item.units)
+      await recordItemFinished(deps, {
+        job: finished,
+        index: item.index,
+        status: 'failed',
+        error: { appCode: appError?.appCode ?? 'INTERNAL', message: appError?.message ?? 'the item failed' },
+      }).catch(logRecordFailure(deps, job.id))
+    }
     if (!appError) {
       deps.logger.error(
         {

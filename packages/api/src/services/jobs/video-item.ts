@@ -21,6 +21,7 @@ import {
   type VideoTaskStatus,
 } from '@nbl/providers'
 import type { AppDeps } from '../../deps.js'
+import { logRecordFailure, recordItemFinished } from '../events/job-events.js'
 import { providerFailureToAppError } from '../generation/generate-image.js'
 import { utcDay } from '../quota/policy.js'
 import type { VideoItemInput } from './submit-video.js'
@@ -104,6 +105,14 @@ export async function runVideoItem(
         })
         // Lost the item meanwhile (canceled, or taken over): whoever holds it settles it.
         if (!finished) await deps.storage.delete(videoKey)
+        else {
+          await recordItemFinished(deps, {
+            job: finished,
+            index: item.index,
+            status: 'succeeded',
+            videoKey,
+          }).catch(logRecordFailure(deps, job.id))
+        }
         return
       }
       if (status.status === 'failed') {
@@ -128,7 +137,15 @@ export async function runVideoItem(
       errorCode: code,
       errorMessage: message,
     })
-    if (finished) await deps.quota.refund(job.user_id, utcDay(job.created_at.getTime()), item.units)
+    if (finished) {
+      await deps.quota.refund(job.user_id, utcDay(job.created_at.getTime()), item.units)
+      await recordItemFinished(deps, {
+        job: finished,
+        index: item.index,
+        status: 'failed',
+        error: { appCode: code, message },
+      }).catch(logRecordFailure(deps, job.id))
+    }
     if (!appError) {
       deps.logger.error(
         {
