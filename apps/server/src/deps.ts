@@ -13,6 +13,9 @@ import {
   createMemoryEventBus,
   createMemoryQuotaStore,
   createQuotaService,
+  createRedisConnection,
+  createRedisQuotaStore,
+  createRedisRoundRobinCounter,
   DEFAULT_UNIT_COSTS,
   type EventBus,
   idleJobScheduler,
@@ -65,17 +68,25 @@ export async function buildDeps(options: {
   )
   for (const { name, reason } of configured.skipped)
     logger.info({ provider: name, reason }, 'provider not registered')
+  // Quota counters and round-robin turns live in Redis when there is one, so every instance agrees.
+  const redis = config.redisUrl
+    ? createRedisConnection(config.redisUrl, {
+        onError: (error: Error) => logger.warn({ err: error.message }, 'redis connection error'),
+      })
+    : undefined
   const providers = createProviderRouter({
     providers: [...configured.providers, ...(options.providers ?? [])],
     videoProviders: [...configured.videoProviders, ...(options.videoProviders ?? [])],
     settings: config.providers,
     resilience: { fallback: config.enableFallback },
+    ...(redis ? { roundRobin: createRedisRoundRobinCounter({ redis, keyPrefix: config.redisPrefix }) } : {}),
   })
 
+  const loadUsed = (userId: string, dayStart: Date) => sumUnitsUsedSince(db, userId, dayStart)
   const quota = createQuotaService({
-    store: createMemoryQuotaStore({
-      loadUsed: (userId, dayStart) => sumUnitsUsedSince(db, userId, dayStart),
-    }),
+    store: redis
+      ? createRedisQuotaStore({ redis, keyPrefix: config.redisPrefix, loadUsed })
+      : createMemoryQuotaStore({ loadUsed }),
     tiers: config.tiers,
     costs: DEFAULT_UNIT_COSTS,
   })
@@ -121,6 +132,7 @@ export async function buildDeps(options: {
     async close() {
       await jobRunner.stop()
       await redisEvents?.close()
+      await redis?.quit().catch(() => undefined)
       await database.close()
     },
   }

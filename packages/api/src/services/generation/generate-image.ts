@@ -147,8 +147,17 @@ async function replay(row: GenerationRow, ctx: AuthedContext): Promise<Generatio
 export async function generatePrepaidImage(
   input: Omit<GenerateImageInput, 'idempotencyKey'>,
   ctx: AuthedContext,
+  /** Hears the generation id before any provider is called (a job item records it). */
+  onStart?: (generationId: string) => Promise<void>,
 ): Promise<GenerationResult & { unitsCharged: number }> {
-  const result = await runGeneration(input, ctx, { searchGrounding: false, kind: 'image' }, undefined, true)
+  const result = await runGeneration(
+    input,
+    ctx,
+    { searchGrounding: false, kind: 'image' },
+    undefined,
+    true,
+    onStart,
+  )
   const perImage = unitsPerImage(ctx.deps.quota.costs, input.resolution, false)
   return { ...result, unitsCharged: perImage * result.images.length }
 }
@@ -159,6 +168,7 @@ async function runGeneration(
   options: GenerateImageOptions,
   idempotency?: { key: string; hash: string; checkQuotaFirst: boolean },
   prepaid = false,
+  onStart?: (generationId: string) => Promise<void>,
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
   const subject = { id: user.id, tier: user.tier }
@@ -224,6 +234,7 @@ async function runGeneration(
   const startedAt = performance.now()
   try {
     if (!idempotency) await recordStart()
+    await onStart?.(generationId)
     const request: ImageGenerationRequest = {
       prompt: input.prompt,
       resolution: input.resolution,

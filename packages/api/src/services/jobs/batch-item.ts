@@ -2,7 +2,14 @@
  * @module Runs one batch item: generate through the router (the units were reserved at submit),
  * then charge what was delivered and refund the rest — exactly once, fenced by the item's lease.
  */
-import { findUserById, finishJobItem, type JobItemRow, type JobRow } from '@nbl/db'
+import {
+  findUserById,
+  finishGeneration,
+  finishJobItem,
+  type JobItemRow,
+  type JobRow,
+  recordJobItemProgress,
+} from '@nbl/db'
 import { createContextInner } from '../../context.js'
 import type { AppDeps } from '../../deps.js'
 import { AppError } from '../../errors.js'
@@ -26,8 +33,23 @@ export async function runBatchItem(
     user: { id: user.id, name: user.name, role: user.role, tier: user.tier, apiKeyId: null },
   }
   const input = item.input as unknown as Omit<GenerateImageInput, 'idempotencyKey'>
+  // A worker that died mid-item left its generation running: close it (nothing was charged for it).
+  if (item.generation_id) {
+    await finishGeneration(deps.db, job.user_id, item.generation_id, {
+      status: 'failed',
+      attempts: [],
+      unitsCharged: 0,
+      costUsd: 0,
+      latencyMs: 0,
+      errorCode: 'INTERNAL',
+      errorMessage: 'interrupted: the worker stopped; the item was run again',
+      finishedAt: new Date(),
+    }).catch(() => undefined)
+  }
   try {
-    const result = await generatePrepaidImage(input, ctx)
+    const result = await generatePrepaidImage(input, ctx, async (generationId) => {
+      await recordJobItemProgress(deps.db, job.id, item.index, lease.owner, { generationId })
+    })
     if (lease.signal.aborted) return
     const finished = await finishJobItem(deps.db, job.id, item.index, lease.owner, {
       status: 'succeeded',
