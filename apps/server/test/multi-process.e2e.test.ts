@@ -166,7 +166,7 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)(
         [account.id],
       )
       // Items the killed worker had in flight were run again and charged once; their first runs are closed.
-    expect(charged).toEqual({ generations: 20, running: 0, units: 20 })
+      expect(charged).toEqual({ generations: 20, running: 0, units: 20 })
       expect((await onB.quota.status.query()).used).toBe(20)
     })
   },
