@@ -20,6 +20,7 @@ import {
   type EventBus,
   idleJobScheduler,
   type JobRunner,
+  pingRedis,
 } from '@nbl/api'
 import { createDatabase, type DatabaseHandle, sumUnitsUsedSince } from '@nbl/db'
 import {
@@ -115,6 +116,7 @@ export async function buildDeps(options: {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
     logger,
+    ...(redis ? { redisPing: () => pingRedis(redis) } : {}),
     config: {
       signedUrlTtlSeconds: config.signedUrlTtlSeconds,
       defaultStrategy: config.defaultStrategy,

@@ -102,6 +102,10 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)(
 
     it('finishes a batch across a worker crash, charging each item once and losing no event', async () => {
       const [apiA, apiB] = servers
+      const ready = (await (await fetch(`${apiA!.url}/health/ready`)).json()) as {
+        checks: { redis?: { ok: boolean } }
+      }
+      expect(ready.checks.redis?.ok).toBe(true)
       const admin = createClient({ url: apiA!.url, apiKey: adminKey })
       const account = await admin.admin.users.create.mutate({ name: 'batcher', tier: 'pro' })
       const key = await admin.admin.users.issueApiKey.mutate({ userId: account.id, name: 'k' })

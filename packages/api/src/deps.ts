@@ -42,6 +42,8 @@ export interface AppDeps {
   /** Live fan-out of job events and notifications (memory in one process, Redis across several). */
   events: EventBus
   logger: AppLogger
+  /** Set when Redis is configured: readiness reports it (quota, events and queues depend on it). */
+  redisPing?: () => Promise<{ ok: boolean; latencyMs: number; error?: string }>
   config: AppConfig
   startedAt: number
 }

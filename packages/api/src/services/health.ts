@@ -12,7 +12,7 @@ export interface ReadinessCheck {
 
 export interface Readiness {
   ready: boolean
-  checks: { database: ReadinessCheck }
+  checks: { database: ReadinessCheck; redis?: ReadinessCheck }
 }
 
 export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
@@ -25,5 +25,22 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
       latencyMs: Math.round(performance.now() - startedAt),
       error: 'database unreachable',
     }))
-  return { ready: database.ok, checks: { database } }
+  const redis = deps.redisPing
+    ? await deps.redisPing().catch(() => ({ ok: false, latencyMs: 0, error: 'redis unreachable' }))
+    : undefined
+  return {
+    ready: database.ok && (redis?.ok ?? true),
+    checks: {
+      database,
+      ...(redis
+        ? {
+            redis: {
+              ok: redis.ok,
+              latencyMs: redis.latencyMs,
+              ...(redis.ok ? {} : { error: 'redis unreachable' }),
+            },
+          }
+        : {}),
+    },
+  }
 }
