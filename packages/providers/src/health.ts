@@ -17,6 +17,7 @@ export class ProviderHealth {
   #latencyMs: number
   #observed = false
   readonly #window: boolean[] = []
+  #windowSuccesses = 0
   #totalAttempts = 0
   #totalFailures = 0
 
@@ -42,11 +43,15 @@ export class ProviderHealth {
     this.#push(false)
   }
 
+  /** The latency estimate alone: read per request by the router, so it allocates nothing. */
+  latencyMs(): number {
+    return this.#latencyMs
+  }
+
   snapshot(): HealthSnapshot {
-    const successes = this.#window.filter(Boolean).length
     return {
       latencyMs: Math.round(this.#latencyMs),
-      successRate: this.#window.length === 0 ? 1 : successes / this.#window.length,
+      successRate: this.#window.length === 0 ? 1 : this.#windowSuccesses / this.#window.length,
       recentAttempts: this.#window.length,
       totalAttempts: this.#totalAttempts,
       totalFailures: this.#totalFailures,
@@ -56,6 +61,8 @@ export class ProviderHealth {
   #push(success: boolean): void {
     this.#totalAttempts++
     this.#window.push(success)
-    if (this.#window.length > (this.options.windowSize ?? 100)) this.#window.shift()
+    if (success) this.#windowSuccesses++
+    if (this.#window.length > (this.options.windowSize ?? 100) && this.#window.shift())
+      this.#windowSuccesses--
   }
 }

@@ -142,7 +142,8 @@ export function createProviderPolicy(
   const timeoutPolicyFor = (timeoutMs: number): TimeoutPolicy => {
     let policy = timeoutPolicies.get(timeoutMs)
     if (!policy) {
-      policy = timeout(timeoutMs, TimeoutStrategy.Aggressive)
+      // Not aborting the signal of a call that returned saves a DOMException per request.
+      policy = timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false })
       timeoutPolicies.set(timeoutMs, policy)
     }
     return policy

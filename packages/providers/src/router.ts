@@ -448,7 +448,7 @@ export class ProviderRouter {
         priority: registered.priority,
         estimatedCostUsd: plan.cost(side.adapter),
         qualityScore: side.adapter.profile.qualityScore,
-        latencyMs: side.health.snapshot().latencyMs,
+        latencyMs: side.health.latencyMs(),
       })
     }
     if (candidates.length === 0) throw plan.noCandidates(rejections)
