@@ -25,6 +25,7 @@ import {
   DEFAULT_UNIT_COSTS,
   idleJobScheduler,
   silentLogger,
+  unlimitedRateLimiter,
 } from '@nbl/api'
 import { createDatabase, createId, insertUser, migrateToLatest } from '@nbl/db'
 import { createOpenAIProvider, createProviderRouter } from '@nbl/providers'
@@ -64,6 +65,7 @@ const deps: AppDeps = {
   jobs: idleJobScheduler,
   events: publisherBus ?? memoryBus,
   apiKeys: createApiKeyAuthenticator(database.db),
+  rateLimiter: unlimitedRateLimiter,
   logger: silentLogger,
   config: { signedUrlTtlSeconds: 600, defaultStrategy: 'priority', version: 'bench' },
   startedAt: Date.now(),

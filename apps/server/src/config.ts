@@ -41,6 +41,45 @@ const baseSchema = z.object({
   ENABLE_FALLBACK: booleanString.default(true),
   PROVIDER_CATALOG_FILE: z.string().min(1).optional(),
   SIGNED_URL_TTL_SECONDS: integerString(60, 7 * 86_400).default(3600),
+  /** Per user and per client IP; 0 disables. */
+  RATE_LIMIT_GENERATE_PER_MINUTE: integerString(0, 1_000_000).default(60),
+  /** Auth endpoints, per client IP; 0 disables. */
+  RATE_LIMIT_AUTH_PER_MINUTE: integerString(0, 1_000_000).default(20),
+  /** Trust X-Forwarded-For (one reverse proxy in front); otherwise the socket's address counts. */
+  TRUST_PROXY: booleanString.default(false),
+  /** Comma-separated browser origins allowed cross-origin (with credentials); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
+    .default([]),
+})
+
+const originList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
+
+/** GitHub sign-in and where the browser may land after it. */
+const authSchema = z.object({
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  /** GitHub Enterprise Server: `https://github.example.com`. */
+  GITHUB_OAUTH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+  /** GitHub Enterprise Server: `https://github.example.com/api/v3`. */
+  GITHUB_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+  /** Comma-separated origins the browser may be redirected to after login; default: the server's own. */
+  AUTH_REDIRECT_ORIGINS: originList.default([]),
 })
 
 const tierKeys = (tier: Tier) => {
@@ -67,6 +106,7 @@ const providerKeys = (name: ProviderName) => {
 }
 
 const envSchema = baseSchema
+  .extend(authSchema.shape)
   .extend(Object.assign({}, ...TIERS.map(tierKeys)))
   .extend(Object.assign({}, ...PROVIDER_NAMES.map(providerKeys)))
   .extend({
@@ -112,8 +152,15 @@ export interface ServerConfig {
   /** JSON overrides of the provider catalog (capabilities, pricing, profile per provider). */
   providerCatalogFile?: string
   signedUrlTtlSeconds: number
+  rateLimits: { generatePerMinute: number; authPerMinute: number }
+  trustProxy: boolean
+  corsOrigins: string[]
   tiers: TierTable
   providers: Record<ProviderName, ProviderSettings>
+  /** Set when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are. */
+  github?: { clientId: string; clientSecret: string; oauthBaseUrl: string; apiBaseUrl: string }
+  /** Empty: only the server's own origin. */
+  authRedirectOrigins: string[]
 }
 
 export class ConfigError extends Error {
@@ -136,6 +183,10 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
   }
   const values = parsed.data as z.infer<typeof baseSchema> & Record<string, unknown>
+  const auth = parsed.data as unknown as z.infer<typeof authSchema>
+  if (Boolean(auth.GITHUB_CLIENT_ID) !== Boolean(auth.GITHUB_CLIENT_SECRET)) {
+    throw new ConfigError(['GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET: set both or neither'])
+  }
   if (values.NODE_ENV === 'production' && !values.SECRET_KEY) {
     throw new ConfigError(['SECRET_KEY: required in production (at least 32 characters)'])
   }
@@ -195,8 +246,25 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     jobLeaseMs: values.JOB_LEASE_MS,
     ...(values.PROVIDER_CATALOG_FILE ? { providerCatalogFile: values.PROVIDER_CATALOG_FILE } : {}),
     signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
+    rateLimits: {
+      generatePerMinute: values.RATE_LIMIT_GENERATE_PER_MINUTE,
+      authPerMinute: values.RATE_LIMIT_AUTH_PER_MINUTE,
+    },
+    trustProxy: values.TRUST_PROXY,
+    corsOrigins: values.CORS_ORIGINS,
     tiers,
     providers,
+    authRedirectOrigins: auth.AUTH_REDIRECT_ORIGINS,
+    ...(auth.GITHUB_CLIENT_ID && auth.GITHUB_CLIENT_SECRET
+      ? {
+          github: {
+            clientId: auth.GITHUB_CLIENT_ID,
+            clientSecret: auth.GITHUB_CLIENT_SECRET,
+            oauthBaseUrl: auth.GITHUB_OAUTH_BASE_URL.replace(/\/+$/, ''),
+            apiBaseUrl: auth.GITHUB_API_BASE_URL.replace(/\/+$/, ''),
+          },
+        }
+      : {}),
     ...(values.PUBLIC_URL ? { publicUrl: values.PUBLIC_URL } : {}),
     ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}),
     ...(values.REDIS_URL ? { redisUrl: values.REDIS_URL } : {}),

@@ -12,9 +12,11 @@ import {
   createLocalObjectStore,
   createMemoryEventBus,
   createMemoryQuotaStore,
+  createMemoryRateLimiter,
   createQuotaService,
   createRedisConnection,
   createRedisQuotaStore,
+  createRedisRateLimiter,
   createRedisRoundRobinCounter,
   DEFAULT_UNIT_COSTS,
   type EventBus,
@@ -112,6 +114,9 @@ export async function buildDeps(options: {
     localFiles: files,
     jobs: idleJobScheduler,
     events,
+    rateLimiter: redis
+      ? createRedisRateLimiter({ redis, keyPrefix: config.redisPrefix })
+      : createMemoryRateLimiter(),
     apiKeys: createApiKeyAuthenticator(db, {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
@@ -121,6 +126,13 @@ export async function buildDeps(options: {
       signedUrlTtlSeconds: config.signedUrlTtlSeconds,
       defaultStrategy: config.defaultStrategy,
       version: options.version,
+      // The JWT key is derived from the server's secret key (HKDF, its own purpose label).
+      sessionSecret: options.secretKey,
+      authRedirectOrigins: config.authRedirectOrigins,
+      ...(config.github ? { github: config.github } : {}),
+      rateLimits: config.rateLimits,
+      trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
     startedAt: Date.now(),

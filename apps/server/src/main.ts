@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { bootstrapAdmin, createApp, createBullMQDispatch } from '@nbl/api'
 import { migrateToLatest } from '@nbl/db'
 import { pino } from 'pino'
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     return
   }
 
-  const app = createApp(built.deps)
+  const app = createApp(built.deps, { getConnInfo })
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
     const url = `http://${host}:${info.port}`

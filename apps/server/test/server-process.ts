@@ -24,6 +24,8 @@ export function startServer(env: Record<string, string>, timeoutMs = 90_000): Pr
       PORT: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'test',
+      // The suites burst hundreds of generations from one address; rate limits have their own tests.
+      RATE_LIMIT_GENERATE_PER_MINUTE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { AppDeps } from './deps.js'
 import type { AuthUser } from './services/auth/api-keys.js'
+import { looksLikeJwt, verifyAccessToken } from './services/auth/sessions.js'
 
 export interface ContextInnerOptions {
   deps: AppDeps
@@ -41,8 +42,17 @@ export function credentialFrom(
   return typeof token === 'string' && token.length > 0 ? token : null
 }
 
+/**
+ * A JWT access token (three dot-separated parts; only when a session secret is configured) or an
+ * API key. Neither shape falls back to the other.
+ */
 export async function authenticate(deps: AppDeps, credential: string | null): Promise<AuthUser | null> {
   if (!credential) return null
+  if (looksLikeJwt(credential)) {
+    const secret = deps.config.sessionSecret
+    if (!secret) return null
+    return (await verifyAccessToken(deps.db, secret, credential)) ?? null
+  }
   return (await deps.apiKeys.authenticate(credential)) ?? null
 }
 

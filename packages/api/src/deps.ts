@@ -6,8 +6,11 @@ import type { ProviderRouter, Strategy } from '@nbl/providers'
 import type { Kysely } from 'kysely'
 import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
 import type { EventBus } from './services/events/event-bus.js'
+import type { LookupAllFunction, RequestFunction } from './services/images/remote-image.js'
 import type { JobScheduler } from './services/jobs/job-runner.js'
 import type { QuotaService } from './services/quota/quota-service.js'
+import type { RateLimitSettings } from './services/rate-limit/enforce.js'
+import type { RateLimiter } from './services/rate-limit/rate-limiter.js'
 import type { LocalObjectStore } from './services/storage/local-store.js'
 import type { ObjectStore } from './services/storage/store.js'
 
@@ -26,6 +29,33 @@ export interface AppConfig {
   signedUrlTtlSeconds: number
   defaultStrategy: Strategy
   version: string
+  /** Request-rate limits; default DEFAULT_RATE_LIMITS (60 generations, 20 auth calls a minute). */
+  rateLimits?: RateLimitSettings
+  /** Believe the right-most `X-Forwarded-For` entry (one trusted reverse proxy in front). */
+  trustProxy?: boolean
+  /** Browser origins allowed cross-origin, with credentials; none by default (same-origin only). */
+  corsOrigins?: string[]
+  /**
+   * Secret the JWT signing key is derived from (the server's SECRET_KEY). Without it, no access
+   * tokens are issued or accepted; API keys still work.
+   */
+  sessionSecret?: string
+  /** GitHub (or GitHub Enterprise Server) OAuth app; without it `auth.loginUrl` is unavailable. */
+  github?: GithubOAuthConfig
+  /**
+   * Origins the browser may be sent to after login (`AUTH_REDIRECT_ORIGINS`). Empty or unset: only
+   * the server's own origin.
+   */
+  authRedirectOrigins?: string[]
+}
+
+export interface GithubOAuthConfig {
+  clientId: string
+  clientSecret: string
+  /** @default 'https://github.com' */
+  oauthBaseUrl: string
+  /** @default 'https://api.github.com' */
+  apiBaseUrl: string
 }
 
 export interface AppDeps {
@@ -41,6 +71,10 @@ export interface AppDeps {
   jobs: JobScheduler
   /** Live fan-out of job events and notifications (memory in one process, Redis across several). */
   events: EventBus
+  /** Request-rate limits (memory in one process, Redis across several). */
+  rateLimiter: RateLimiter
+  /** Test seams for fetching reference-image URLs (DNS lookup and https request). */
+  remoteImages?: { lookup?: LookupAllFunction; request?: RequestFunction }
   logger: AppLogger
   /** Set when Redis is configured: readiness reports it (quota, events and queues depend on it). */
   redisPing?: () => Promise<{ ok: boolean; latencyMs: number; error?: string }>

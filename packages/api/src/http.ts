@@ -4,19 +4,32 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { GetConnInfo } from 'hono/conninfo'
 import { HTTPException } from 'hono/http-exception'
 import { type RequestIdVariables, requestId } from 'hono/request-id'
-import { secureHeaders } from 'hono/secure-headers'
 import { createRequestContext } from './context.js'
 import type { AppDeps } from './deps.js'
 import { appRouter } from './routers/_app.js'
+import { githubCallbackRoute } from './routes/github-callback.js'
+import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
+import { checkProcedureRateLimit, withClientIp } from './services/rate-limit/enforce.js'
+import { clientAddress, corsForListedOrigins, plainRouteHardening } from './services/security/http-guards.js'
 
 /** Four 10 MB reference images as base64 JSON, with room to spare. */
 const MAX_TRPC_BODY_BYTES = 64 * 1024 * 1024
 
-export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }> {
+export interface CreateAppOptions {
+  /** The socket's peer address (`getConnInfo` of @hono/node-server); default reads Node's socket. */
+  getConnInfo?: GetConnInfo
+}
+
+export function createApp(
+  deps: AppDeps,
+  options: CreateAppOptions = {},
+): Hono<{ Variables: RequestIdVariables }> {
   const app = new Hono<{ Variables: RequestIdVariables }>()
+  const clientIp = clientAddress(deps.config, options.getConnInfo)
 
   app.use(
     requestId({
@@ -25,6 +38,29 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       limitLength: 128,
     }),
   )
+
+  // CORS for the listed origins only; security headers and a 1 MB body cap off /trpc.
+  app.use(corsForListedOrigins(deps.config.corsOrigins ?? []))
+  app.use(plainRouteHardening(deps.config))
+  // Browser auth routes (`/auth/*`): per-IP request-rate limit, as auth.* procedures.
+  app.use('/auth/*', async function limitAuthRoutes(c, next) {
+    const refused = await checkProcedureRateLimit(deps, { path: 'auth.route', clientIp: clientIp(c) })
+    if (!refused) return next()
+    const retryAfterMs = refused.details.retryAfterMs ?? 1000
+    c.header('retry-after', String(Math.ceil(retryAfterMs / 1000)))
+    return c.json(
+      {
+        error: {
+          code: 429,
+          appCode: refused.appCode,
+          message: refused.message,
+          retryAfterMs,
+          requestId: c.get('requestId'),
+        },
+      },
+      429,
+    )
+  })
 
   app.onError(function handleError(error, c) {
     if (error instanceof HTTPException) {
@@ -47,6 +83,8 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     )
   })
 
+  app.get(GITHUB_CALLBACK_PATH, githubCallbackRoute(deps, clientIp))
+
   app.get('/health/live', (c) => c.json({ status: 'ok' }))
   app.get('/health/ready', async (c) => {
     const readiness = await checkReadiness(deps)
@@ -56,7 +94,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     )
   })
 
-  app.get('/files/*', secureHeaders(), async function serveFile(c) {
+  app.get('/files/*', async function serveFile(c) {
     const files = deps.localFiles
     if (!files) return c.json({ error: { code: 404, message: 'Not found' } }, 404)
     let key: string
@@ -83,13 +121,16 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       endpoint: '/trpc',
       req: c.req.raw,
       router: appRouter,
-      createContext: ({ req, info }) =>
-        createRequestContext({
-          deps,
-          request: req,
-          requestId: c.get('requestId'),
-          connectionParams: info.connectionParams,
-        }),
+      createContext: async ({ req, info }) =>
+        withClientIp(
+          await createRequestContext({
+            deps,
+            request: req,
+            requestId: c.get('requestId'),
+            connectionParams: info.connectionParams,
+          }),
+          clientIp(c),
+        ),
     })
   })
 

@@ -4,7 +4,7 @@ export { type Context, createContextInner } from './context.js'
 export type { AppConfig, AppDeps, AppLogger } from './deps.js'
 export { silentLogger } from './deps.js'
 export { APP_CODES, type AppCode, AppError, type AppErrorData } from './errors.js'
-export { createApp } from './http.js'
+export { type CreateAppOptions, createApp } from './http.js'
 export type { AppRouter } from './routers/_app.js'
 export { appRouter, createCaller } from './routers/_app.js'
 export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './services/auth/api-keys.js'
@@ -45,6 +45,16 @@ export type { QuotaState } from './services/quota/quota-service.js'
 export { createQuotaService } from './services/quota/quota-service.js'
 export { createRedisQuotaStore } from './services/quota/redis-store.js'
 export type { QuotaStore } from './services/quota/store.js'
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimitSettings,
+} from './services/rate-limit/enforce.js'
+export {
+  createMemoryRateLimiter,
+  type RateLimiter,
+  unlimitedRateLimiter,
+} from './services/rate-limit/rate-limiter.js'
+export { createRedisRateLimiter } from './services/rate-limit/redis-limiter.js'
 export { createRedisConnection, pingRedis } from './services/redis/connection.js'
 export { createRedisRoundRobinCounter } from './services/redis/round-robin.js'
 export { createLocalObjectStore } from './services/storage/local-store.js'

@@ -4,6 +4,7 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import type { Context } from './context.js'
 import { AppError, type AppErrorData, describeError, toTRPCError } from './errors.js'
+import { checkProcedureRateLimit, clientIpOf } from './services/rate-limit/enforce.js'
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx, path }) {
@@ -56,7 +57,18 @@ const logCall = t.middleware(async function logCall({ ctx, path, type, next }) {
   return result
 })
 
-export const publicProcedure = t.procedure.use(logCall)
+/** Request-rate limits by path: generation per user and per IP, auth.* per IP (RATE_LIMITED). */
+const rateLimit = t.middleware(async function rateLimit({ ctx, path, next }) {
+  const refused = await checkProcedureRateLimit(ctx.deps, {
+    path,
+    userId: ctx.user?.id,
+    clientIp: clientIpOf(ctx),
+  })
+  if (refused) throw toTRPCError(refused)
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(logCall).use(rateLimit)
 
 export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
   if (!ctx.user) {

@@ -29,6 +29,8 @@ import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
 import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
 import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/services/quota/policy.js'
 import { createQuotaService } from '../src/services/quota/quota-service.js'
+import type { RateLimitSettings } from '../src/services/rate-limit/enforce.js'
+import { createMemoryRateLimiter } from '../src/services/rate-limit/rate-limiter.js'
 import { createLocalObjectStore } from '../src/services/storage/local-store.js'
 
 export interface Harness {
@@ -54,6 +56,11 @@ export async function createHarness(
     router?: Pick<ProviderRouterOptions, 'settings' | 'resilience'>
     /** Overrides of the free tier's policy (tests mostly create free users). */
     free?: Partial<TierPolicy>
+    /** Request-rate limits; generous by default so bursts in other tests never trip them. */
+    rateLimits?: RateLimitSettings
+    /** Other AppConfig settings (trustProxy, corsOrigins). */
+    config?: Partial<AppDeps['config']>
+    remoteImages?: AppDeps['remoteImages']
   } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
@@ -85,8 +92,17 @@ export async function createHarness(
     apiKeys: createApiKeyAuthenticator(database.db),
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),
+    rateLimiter: createMemoryRateLimiter(),
+    ...(options.remoteImages ? { remoteImages: options.remoteImages } : {}),
     logger: silentLogger,
-    config: { signedUrlTtlSeconds: 600, defaultStrategy: 'priority', version: 'test' },
+    config: {
+      signedUrlTtlSeconds: 600,
+      defaultStrategy: 'priority',
+      version: 'test',
+      sessionSecret: 'test-session-secret-test-session-secret',
+      rateLimits: options.rateLimits ?? { generatePerMinute: 100_000, authPerMinute: 100_000 },
+      ...options.config,
+    },
     startedAt: Date.now(),
   }
   return {

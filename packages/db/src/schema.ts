@@ -29,6 +29,11 @@ export interface UsersTable {
   tier: UserTier
   /** Service accounts are created by admins for machine clients. */
   is_service_account: Generated<boolean>
+  /** GitHub's numeric user id (as text) for users who signed in with GitHub. */
+  github_id: string | null
+  /** The GitHub login, refreshed on every sign-in. */
+  login: string | null
+  avatar_url: string | null
   created_at: Generated<Timestamp>
   updated_at: Generated<Timestamp>
 }
@@ -180,6 +185,43 @@ export interface NotificationsTable {
   created_at: Generated<Timestamp>
 }
 
+export interface RefreshTokensTable {
+  id: string
+  user_id: string
+  family_id: string
+  /** sha256 (hex) of the opaque token; the token itself is never stored. */
+  token_hash: string
+  created_at: Generated<Timestamp>
+  expires_at: Timestamp
+  /** Set when the token was rotated; presenting it again is reuse. */
+  used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+export interface OAuthStatesTable {
+  /** sha256 (hex) of the `state` parameter. */
+  state_hash: string
+  provider: string
+  code_verifier: string
+  /** Where the browser goes after login; validated against the allowed origins when stored. */
+  redirect_to: string | null
+  created_at: Generated<Timestamp>
+  expires_at: Timestamp
+}
+
+export interface AuditLogTable {
+  id: string
+  actor_id: string | null
+  /** e.g. `auth.login`, `auth.apiKeys.create`, `admin.users.create`. */
+  action: string
+  target_type: string | null
+  target_id: string | null
+  ip: string | null
+  /** Never secrets: names, prefixes, providers. */
+  details: Generated<Json<Record<string, unknown>>>
+  created_at: Generated<Timestamp>
+}
+
 export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
@@ -189,6 +231,9 @@ export interface Database {
   job_items: JobItemsTable
   job_events: JobEventsTable
   notifications: NotificationsTable
+  refresh_tokens: RefreshTokensTable
+  oauth_states: OAuthStatesTable
+  audit_log: AuditLogTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -208,3 +253,9 @@ export type NewJobItemRow = Insertable<JobItemsTable>
 export type JobEventRow = Selectable<JobEventsTable>
 export type NotificationRow = Selectable<NotificationsTable>
 export type NewNotificationRow = Insertable<NotificationsTable>
+export type RefreshTokenRow = Selectable<RefreshTokensTable>
+export type NewRefreshTokenRow = Insertable<RefreshTokensTable>
+export type OAuthStateRow = Selectable<OAuthStatesTable>
+export type NewOAuthStateRow = Insertable<OAuthStatesTable>
+export type AuditLogRow = Selectable<AuditLogTable>
+export type NewAuditLogRow = Insertable<AuditLogTable>

@@ -102,6 +102,7 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         '0002_generation_idempotency',
         '0003_jobs',
         '0004_job_events_notifications',
+        '0005_auth_sessions_audit',
       ])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])

@@ -3,6 +3,7 @@
  */
 import { createCallerFactory, router } from '../trpc.js'
 import { adminRouter } from './admin/index.js'
+import { authRouter } from './auth.js'
 import { generateRouter } from './generate.js'
 import { healthRouter } from './health.js'
 import { libraryRouter } from './library/index.js'
@@ -16,6 +17,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   health: healthRouter,
   admin: adminRouter,
+  auth: authRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -6,10 +6,12 @@ import * as initial from './0001_initial.js'
 import * as generationIdempotency from './0002_generation_idempotency.js'
 import * as jobs from './0003_jobs.js'
 import * as jobEventsNotifications from './0004_job_events_notifications.js'
+import * as authSessionsAudit from './0005_auth_sessions_audit.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_generation_idempotency': generationIdempotency,
   '0003_jobs': jobs,
   '0004_job_events_notifications': jobEventsNotifications,
+  '0005_auth_sessions_audit': authSessionsAudit,
 }

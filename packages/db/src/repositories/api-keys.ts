@@ -27,6 +27,9 @@ export async function findActiveApiKeyByHash(
       'users.is_service_account as user_is_service_account',
       'users.created_at as user_created_at',
       'users.updated_at as user_updated_at',
+      'users.github_id as user_github_id',
+      'users.login as user_login',
+      'users.avatar_url as user_avatar_url',
     ])
     .where('api_keys.secret_hash', '=', secretHash)
     .where('api_keys.revoked_at', 'is', null)
@@ -41,6 +44,9 @@ export async function findActiveApiKeyByHash(
     user_is_service_account,
     user_created_at,
     user_updated_at,
+    user_github_id,
+    user_login,
+    user_avatar_url,
     ...key
   } = row
   return {
@@ -54,6 +60,9 @@ export async function findActiveApiKeyByHash(
       is_service_account: user_is_service_account,
       created_at: user_created_at,
       updated_at: user_updated_at,
+      github_id: user_github_id,
+      login: user_login,
+      avatar_url: user_avatar_url,
     },
   }
 }

@@ -53,3 +53,48 @@ export async function listUsers(
     .execute()
   return toPage(rows, options.limit)
 }
+
+/** The user signed in with this GitHub account, if any. */
+export async function findUserByGithubId(db: Executor, githubId: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('github_id', '=', githubId).executeTakeFirst()
+}
+
+/**
+ * Creates the GitHub user or refreshes its profile (login, name, email, avatar) on every sign-in.
+ * Role and tier of an existing user are left alone.
+ */
+export async function upsertGithubUser(
+  db: Executor,
+  profile: {
+    id: string
+    githubId: string
+    login: string
+    name: string
+    email: string | null
+    avatarUrl: string | null
+  },
+): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({
+      id: profile.id,
+      name: profile.name,
+      email: profile.email,
+      role: 'user',
+      tier: 'free',
+      github_id: profile.githubId,
+      login: profile.login,
+      avatar_url: profile.avatarUrl,
+    })
+    .onConflict((conflict) =>
+      conflict.column('github_id').doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        email: eb.ref('excluded.email'),
+        login: eb.ref('excluded.login'),
+        avatar_url: eb.ref('excluded.avatar_url'),
+        updated_at: eb.fn<Date>('now'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}

@@ -6,7 +6,9 @@ import { z } from 'zod'
 import { notFound } from '../../errors.js'
 import { idSchema } from '../../schemas.js'
 import { issueApiKey } from '../../services/auth/api-keys.js'
+import { recordAudit } from '../../services/auth/audit.js'
 import { TIERS } from '../../services/quota/policy.js'
+import { clientIpOf } from '../../services/rate-limit/enforce.js'
 import { adminProcedure, router } from '../../trpc.js'
 
 export interface AdminUser {
@@ -52,6 +54,14 @@ export const adminUsersRouter = router({
         tier: input.tier ?? (input.role === 'admin' ? 'unlimited' : 'free'),
         is_service_account: true,
       })
+      await recordAudit(ctx.deps.db, {
+        actorId: ctx.user.id,
+        action: 'admin.users.create',
+        targetType: 'user',
+        targetId: row.id,
+        ip: clientIpOf(ctx) ?? null,
+        details: { name: row.name, role: row.role, tier: row.tier },
+      })
       return userRowToAdminUser(row)
     }),
 
@@ -61,6 +71,14 @@ export const adminUsersRouter = router({
       const user = await findUserById(ctx.deps.db, input.userId)
       if (!user) throw notFound('user')
       const key = await issueApiKey(ctx.deps.db, { userId: user.id, name: input.name })
+      await recordAudit(ctx.deps.db, {
+        actorId: ctx.user.id,
+        action: 'admin.users.issueApiKey',
+        targetType: 'api_key',
+        targetId: key.id,
+        ip: clientIpOf(ctx) ?? null,
+        details: { userId: user.id, name: key.name, prefix: key.prefix },
+      })
       return { id: key.id, name: key.name, prefix: key.prefix, secret: key.secret, createdAt: key.createdAt }
     }),
 })

@@ -21,6 +21,8 @@ export interface AuthUser {
   role: UserRole
   tier: UserTier
   apiKeyId: string | null
+  /** The session (refresh-token family) when the caller presented an access JWT. */
+  sessionId?: string
 }
 
 /** A fresh secret: `nbl_` + 32 random bytes (base64url), so a plain sha256 is a safe hash for it. */

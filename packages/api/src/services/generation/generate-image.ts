@@ -6,6 +6,7 @@
 import {
   createId,
   deleteGenerationForOwner,
+  type Executor,
   findImagesForGeneration,
   finishGeneration,
   type GenerationRow,
@@ -148,7 +149,7 @@ export async function generatePrepaidImage(
   input: Omit<GenerateImageInput, 'idempotencyKey'>,
   ctx: AuthedContext,
   /** Hears the generation id before any provider is called (a job item records it). */
-  onStart?: (generationId: string) => Promise<void>,
+  onStart?: (generationId: string, executor: Executor) => Promise<void>,
 ): Promise<GenerationResult & { unitsCharged: number }> {
   const result = await runGeneration(
     input,
@@ -168,7 +169,7 @@ async function runGeneration(
   options: GenerateImageOptions,
   idempotency?: { key: string; hash: string; checkQuotaFirst: boolean },
   prepaid = false,
-  onStart?: (generationId: string) => Promise<void>,
+  onStart?: (generationId: string, executor: Executor) => Promise<void>,
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
   const subject = { id: user.id, tier: user.tier }
@@ -190,8 +191,8 @@ async function runGeneration(
   const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
 
   const generationId = createId('gen')
-  const recordStart = () =>
-    insertGeneration(deps.db, {
+  const insertStart = (executor: Executor) =>
+    insertGeneration(executor, {
       id: generationId,
       user_id: user.id,
       kind: options.kind,
@@ -207,6 +208,14 @@ async function runGeneration(
       finished_at: null,
       ...(idempotency ? { idempotency_key: idempotency.key, request_hash: idempotency.hash } : {}),
     })
+  // A job item links the generation in the same transaction, so a crash never leaves it unlinked.
+  const recordStart = () =>
+    onStart
+      ? deps.db.transaction().execute(async (trx) => {
+          await insertStart(trx)
+          await onStart(generationId, trx)
+        })
+      : insertStart(deps.db)
 
   // With a key, claim it before reserving, so concurrent calls cannot both charge; a claim that
   // never reached a provider is released, so a retry (after the quota resets, or once the quota
@@ -234,7 +243,6 @@ async function runGeneration(
   const startedAt = performance.now()
   try {
     if (!idempotency) await recordStart()
-    await onStart?.(generationId)
     const request: ImageGenerationRequest = {
       prompt: input.prompt,
       resolution: input.resolution,

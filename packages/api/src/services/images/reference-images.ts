@@ -37,6 +37,8 @@ export async function resolveReferenceImages(
         maxBytes: MAX_REFERENCE_IMAGE_BYTES,
         field: `referenceImages.${index}`,
         ...(signal ? { signal } : {}),
+        ...(deps.remoteImages?.lookup ? { lookup: deps.remoteImages.lookup } : {}),
+        ...(deps.remoteImages?.request ? { request: deps.remoteImages.request } : {}),
       })
     }),
   )

@@ -2,7 +2,10 @@ import { EventEmitter } from 'node:events'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { RequestOptions } from 'node:https'
 import { Readable } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { expectAppError } from '../../../test/errors.js'
+import { createHarness, type Harness } from '../../../test/harness.js'
 import { AppError } from '../../errors.js'
 import {
   fetchPublicImage,
@@ -197,5 +200,131 @@ describe('resolveRedirect', () => {
     const base = new URL('https://images.example/dir/a.png')
     expect(resolveRedirect('b.png', base, 'f').toString()).toBe('https://images.example/dir/b.png')
     expect(() => resolveRedirect('http://[', base, 'f')).toThrow(AppError)
+  })
+})
+
+describe('SSRF acceptance', () => {
+  /** Public for the public-looking host, private for the internal names it may redirect to. */
+  const splitHorizonLookup: LookupAllFunction = async (hostname) => {
+    const table: Record<string, string> = {
+      'images.example': '93.184.215.14',
+      'internal.example': '10.0.0.5',
+      'metadata.example': '169.254.169.254',
+      'loopback.example': '127.0.0.1',
+      'v6loopback.example': '::1',
+    }
+    const address = table[hostname]
+    if (!address) throw new Error(`ENOTFOUND ${hostname}`)
+    return [{ address, family: address.includes(':') ? 6 : 4 }]
+  }
+
+  it.each([
+    'https://127.0.0.1/a.png',
+    'https://10.1.2.3/a.png',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[::1]/a.png',
+    'https://[::ffff:127.0.0.1]/a.png',
+    'https://internal.example/a.png',
+    'https://metadata.example/a.png',
+    'https://v6loopback.example/a.png',
+  ])('refuses %s without connecting', async (url) => {
+    const { request, calls } = scriptedRequest([
+      { status: 200, headers: { 'content-type': 'image/png' }, body: PNG },
+    ])
+    await refusal(
+      fetchPublicImage(url, {
+        maxBytes: 1024,
+        field: 'referenceImages.0',
+        request,
+        lookup: splitHorizonLookup,
+      }),
+    )
+    expect(calls).toHaveLength(0)
+  })
+
+  it.each([
+    'https://internal.example/secret.png',
+    'https://10.0.0.7/secret.png',
+    'https://169.254.169.254/latest/meta-data/iam',
+    'https://[::1]/secret.png',
+    'https://loopback.example/secret.png',
+    'http://images.example/downgraded.png',
+  ])('refuses a public host redirecting to %s before any byte is fetched from it', async (target) => {
+    const { request, calls } = scriptedRequest([
+      { status: 302, headers: { location: target } },
+      { status: 200, headers: { 'content-type': 'image/png' }, body: PNG },
+    ])
+    await refusal(
+      fetchPublicImage('https://images.example/a.png', {
+        maxBytes: 1024,
+        field: 'referenceImages.0',
+        request,
+        lookup: splitHorizonLookup,
+      }),
+    )
+    // Only the public host was ever connected to.
+    expect(calls.map((call) => new URL(call.url).hostname)).toEqual(['images.example'])
+  })
+
+  describe('through generate.image referenceImages', () => {
+    let harness: Harness
+    const scripted = { responses: [] as FakeResponse[], calls: [] as Array<{ url: string }> }
+
+    beforeAll(async () => {
+      const { request, calls } = scriptedRequest(scripted.responses)
+      scripted.calls = calls
+      harness = await createHarness({
+        free: { cooldownSeconds: 0 },
+        remoteImages: { lookup: splitHorizonLookup, request },
+      })
+    })
+    afterAll(() => harness.close())
+
+    it.each([
+      'https://127.0.0.1/a.png',
+      'https://10.0.0.1/a.png',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[::1]/a.png',
+    ])('refuses %s with VALIDATION, without connecting or charging', async (url) => {
+      const { caller } = await harness.createUser()
+      scripted.calls.length = 0
+      const error = await expectAppError(
+        caller.generate.image({ prompt: 'ssrf', referenceImages: [{ url }] }),
+      )
+      expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+      expect(scripted.calls).toHaveLength(0)
+      expect((await caller.quota.status()).used).toBe(0)
+    })
+
+    it('refuses a public host that redirects to a private one, never connecting to it', async () => {
+      const { caller } = await harness.createUser()
+      scripted.calls.length = 0
+      scripted.responses.push(
+        { status: 302, headers: { location: 'https://internal.example/secret.png' } },
+        { status: 200, headers: { 'content-type': 'image/png' }, body: PNG },
+      )
+      const error = await expectAppError(
+        caller.generate.image({ prompt: 'ssrf', referenceImages: [{ url: 'https://images.example/a.png' }] }),
+      )
+      expect(error).toMatchObject({ trpcCode: 'BAD_REQUEST', appCode: 'VALIDATION' })
+      expect(error.message).toContain('public address')
+      expect(scripted.calls.map((call) => new URL(call.url).hostname)).toEqual(['images.example'])
+      scripted.responses.length = 0
+    })
+
+    it('still uses a public image reached through the same seams', async () => {
+      const { caller } = await harness.createUser()
+      const png = await sharp({
+        create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } },
+      })
+        .png()
+        .toBuffer()
+      scripted.responses.push({ status: 200, headers: { 'content-type': 'image/png' }, body: png })
+      const result = await caller.generate.image({
+        prompt: 'edit',
+        referenceImages: [{ url: 'https://images.example/ok.png' }],
+      })
+      expect(result.images).toHaveLength(1)
+    })
   })
 })

@@ -47,8 +47,8 @@ export async function runBatchItem(
     }).catch(() => undefined)
   }
   try {
-    const result = await generatePrepaidImage(input, ctx, async (generationId) => {
-      await recordJobItemProgress(deps.db, job.id, item.index, lease.owner, { generationId })
+    const result = await generatePrepaidImage(input, ctx, async (generationId, executor) => {
+      await recordJobItemProgress(executor, job.id, item.index, lease.owner, { generationId })
     })
     if (lease.signal.aborted) return
     const finished = await finishJobItem(deps.db, job.id, item.index, lease.owner, {
