@@ -12,6 +12,17 @@ const booleanString = z
 const integerString = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 const secret = (name: string) => z.string().min(32, `${name} must be at least 32 characters`)
 
+/** A comma-separated list of http(s) origins, normalised (`https://app.example/` -> `https://app.example`). */
+const originList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
+
 const baseSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -48,27 +59,8 @@ const baseSchema = z.object({
   /** Trust X-Forwarded-For (one reverse proxy in front); otherwise the socket's address counts. */
   TRUST_PROXY: booleanString.default(false),
   /** Comma-separated browser origins allowed cross-origin (with credentials); none by default. */
-  CORS_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin.length > 0),
-    )
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
-    .default([]),
+  CORS_ORIGINS: originList.default([]),
 })
-
-const originList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin.length > 0),
-  )
-  .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
 
 /** GitHub sign-in and where the browser may land after it. */
 const authSchema = z.object({

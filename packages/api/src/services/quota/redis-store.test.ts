@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBullMQConnection, createRedisConnection, pingRedis } from '../redis/connection.js'
+import {
+  createBullMQConnection,
+  createRedisConnection,
+  deleteKeysByPrefix,
+  pingRedis,
+} from '../redis/connection.js'
 import { createRedisRoundRobinCounter } from '../redis/round-robin.js'
 import { runQuotaStoreConformance } from './conformance.js'
 import { createRedisQuotaStore } from './redis-store.js'
@@ -23,12 +28,7 @@ describe.skipIf(!url)('redis quota store', () => {
   })
 
   afterAll(async () => {
-    let cursor = '0'
-    do {
-      const [next, keys] = await a.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await a.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysByPrefix(a, keyPrefix)
     await Promise.all([a.quit(), b.quit()])
   })
 

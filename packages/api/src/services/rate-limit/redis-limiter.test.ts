@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRedisConnection } from '../redis/connection.js'
+import { createRedisConnection, deleteKeysByPrefix } from '../redis/connection.js'
 import { runRateLimiterConformance } from './conformance.js'
 import { createRedisRateLimiter } from './redis-limiter.js'
 
@@ -19,12 +19,7 @@ describe.skipIf(!url)('redis rate limiter', () => {
   })
 
   afterAll(async () => {
-    let cursor = '0'
-    do {
-      const [next, keys] = await a.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await a.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
+    await deleteKeysByPrefix(a, keyPrefix)
     await Promise.all([a.quit(), b.quit()])
   })
 

@@ -87,3 +87,13 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<RedisP
     clearTimeout(timer)
   }
 }
+
+/** Deletes every key under a prefix with SCAN (never KEYS): test clean-up and operator resets. */
+export async function deleteKeysByPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    if (keys.length > 0) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
