@@ -20,11 +20,12 @@ import {
   createRedisRoundRobinCounter,
   DEFAULT_UNIT_COSTS,
   type EventBus,
+  followProviderControl,
   idleJobScheduler,
   type JobRunner,
   pingRedis,
 } from '@nbl/api'
-import { createDatabase, type DatabaseHandle, sumUnitsUsedSince } from '@nbl/db'
+import { createDatabase, type DatabaseHandle, findQuotaAdjustment, sumUnitsUsedSince } from '@nbl/db'
 import {
   type CatalogOverrides,
   createConfiguredProviders,
@@ -92,6 +93,7 @@ export async function buildDeps(options: {
       : createMemoryQuotaStore({ loadUsed }),
     tiers: config.tiers,
     costs: DEFAULT_UNIT_COSTS,
+    adjustmentFor: (userId, day) => findQuotaAdjustment(db, userId, day),
   })
 
   const files = createLocalObjectStore({ root: join(config.dataDir, 'objects'), secret: options.secretKey })
@@ -139,12 +141,15 @@ export async function buildDeps(options: {
   }
   const jobRunner = createJobRunner(deps, { leaseMs: config.jobLeaseMs, concurrency: config.jobConcurrency })
   deps.jobs = jobRunner
+  // admin.providers.setEnabled on any instance reaches this one through the bus.
+  const stopProviderControl = await followProviderControl(deps)
   return {
     deps,
     database,
     jobRunner,
     async close() {
       await jobRunner.stop()
+      await stopProviderControl().catch(() => undefined)
       await redisEvents?.close()
       await redis?.quit().catch(() => undefined)
       await database.close()

@@ -7,6 +7,7 @@ export { APP_CODES, type AppCode, AppError, type AppErrorData } from './errors.j
 export { type CreateAppOptions, createApp } from './http.js'
 export type { AppRouter } from './routers/_app.js'
 export { appRouter, createCaller } from './routers/_app.js'
+export { followProviderControl, PROVIDER_CONTROL_CHANNEL } from './services/admin/provider-control.js'
 export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './services/auth/api-keys.js'
 export { BOOTSTRAP_KEY_FILE, bootstrapAdmin } from './services/auth/bootstrap.js'
 export { jobChannel, userChannel } from './services/events/channels.js'

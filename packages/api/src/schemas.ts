@@ -58,6 +58,18 @@ export const generateImageInput = z.strictObject({
 })
 export type GenerateImageInput = z.infer<typeof generateImageInput>
 
+/**
+ * generate.image / generate.search as called: resolution, aspect ratio and output format carry no
+ * schema default here, so the caller's saved defaults (account.settings) can fill what was omitted;
+ * the core resolves `input ?? saved ?? built-in default` into a GenerateImageInput.
+ */
+export const generateImageRequestInput = generateImageInput.extend({
+  resolution: resolutionSchema.optional(),
+  aspectRatio: aspectRatioSchema.optional(),
+  outputFormat: outputFormatSchema.optional(),
+})
+export type GenerateImageRequestInput = z.infer<typeof generateImageRequestInput>
+
 export const listInput = z.strictObject({
   limit: z.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),

@@ -41,6 +41,12 @@ async function ownedJob(owner: TestUser) {
   return { jobId, snapshot: () => owner.caller.generate.jobs.get({ jobId }) }
 }
 
+async function ownedChat(owner: TestUser) {
+  const session = await owner.caller.chat.create({ title: 'owned by A' })
+  await owner.caller.chat.send({ sessionId: session.id, message: 'owned by A' })
+  return { sessionId: session.id, snapshot: () => owner.caller.chat.get({ sessionId: session.id }) }
+}
+
 const MATRIX: Record<string, Entry> = {
   // The generation procedures take A's image as a reference (video: as its first frame).
   'generate.image': {
@@ -130,6 +136,44 @@ const MATRIX: Record<string, Entry> = {
   'admin.users.issueApiKey': {
     kind: 'admin',
     input: ({ self }) => ({ userId: self.user.id, name: 'sneaky' }),
+  },
+  'admin.users.list': { kind: 'admin', input: () => ({}) },
+  'admin.users.get': { kind: 'admin', input: ({ self }) => ({ userId: self.user.id }) },
+  'admin.users.setTier': {
+    kind: 'admin',
+    input: ({ self }) => ({ userId: self.user.id, tier: 'unlimited' }),
+  },
+  'admin.users.adjustQuota': { kind: 'admin', input: ({ self }) => ({ userId: self.user.id, units: 1000 }) },
+  'admin.quota.reset': { kind: 'admin', input: ({ self }) => ({ userId: self.user.id }) },
+  'admin.providers.list': { kind: 'admin', input: () => undefined },
+  'admin.providers.setEnabled': { kind: 'admin', input: () => ({ provider: 'local', enabled: false }) },
+  'admin.system.status': { kind: 'admin', input: () => undefined },
+  'account.settings.get': { kind: 'authed-no-resource' },
+  'account.settings.update': { kind: 'authed-no-resource' },
+  'account.providers.get': { kind: 'authed-no-resource' },
+  'account.providers.update': { kind: 'authed-no-resource' },
+  'chat.create': { kind: 'authed-no-resource' },
+  'chat.list': { kind: 'authed-no-resource' },
+  'chat.get': {
+    kind: 'owned',
+    setup: async (owner) => {
+      const { sessionId, snapshot } = await ownedChat(owner)
+      return { input: { sessionId }, snapshot }
+    },
+  },
+  'chat.send': {
+    kind: 'owned',
+    setup: async (owner) => {
+      const { sessionId, snapshot } = await ownedChat(owner)
+      return { input: { sessionId, message: 'steal' }, snapshot }
+    },
+  },
+  'chat.delete': {
+    kind: 'owned',
+    setup: async (owner) => {
+      const { sessionId, snapshot } = await ownedChat(owner)
+      return { input: { sessionId }, snapshot }
+    },
   },
 }
 

@@ -114,6 +114,10 @@ export interface ImagesTable {
   prompt: string
   provider: string
   model: string
+  /** The chat session that made it, if any. */
+  chat_session_id: string | null
+  /** Lineage: the image this one refines (the last image of the previous chat turn). */
+  parent_image_id: string | null
   created_at: Generated<Timestamp>
 }
 
@@ -222,6 +226,25 @@ export interface AuditLogTable {
   created_at: Generated<Timestamp>
 }
 
+export interface UserSettingsTable {
+  user_id: string
+  resolution: string | null
+  aspect_ratio: string | null
+  strategy: string | null
+  output_format: string | null
+  provider_order: ColumnType<string[], string | undefined, string>
+  provider_exclude: ColumnType<string[], string | undefined, string>
+  updated_at: Generated<Timestamp>
+}
+
+export interface QuotaAdjustmentsTable {
+  user_id: string
+  /** UTC day, YYYY-MM-DD. */
+  day: string
+  units: number
+  updated_at: Generated<Timestamp>
+}
+
 export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
@@ -234,6 +257,10 @@ export interface Database {
   refresh_tokens: RefreshTokensTable
   oauth_states: OAuthStatesTable
   audit_log: AuditLogTable
+  user_settings: UserSettingsTable
+  quota_adjustments: QuotaAdjustmentsTable
+  chat_sessions: ChatSessionsTable
+  chat_messages: ChatMessagesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -259,3 +286,36 @@ export type OAuthStateRow = Selectable<OAuthStatesTable>
 export type NewOAuthStateRow = Insertable<OAuthStatesTable>
 export type AuditLogRow = Selectable<AuditLogTable>
 export type NewAuditLogRow = Insertable<AuditLogTable>
+export type UserSettingsRow = Selectable<UserSettingsTable>
+
+export interface ChatSessionsTable {
+  id: string
+  user_id: string
+  title: string
+  /** A pinned provider, or null to let the router choose among multi-turn providers. */
+  provider: string | null
+  resolution: string
+  aspect_ratio: string
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export type ChatRole = 'user' | 'assistant'
+
+export interface ChatMessagesTable {
+  id: string
+  session_id: string
+  user_id: string
+  role: ChatRole
+  text: string | null
+  /** The message's images (user: references, assistant: generated), in order. */
+  image_ids: ColumnType<string[], string | undefined, string>
+  /** Opaque provider data returned with an assistant turn, handed back in later turns. */
+  provider_metadata: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  created_at: Generated<Timestamp>
+}
+
+export type ChatSessionRow = Selectable<ChatSessionsTable>
+export type NewChatSessionRow = Insertable<ChatSessionsTable>
+export type ChatMessageRow = Selectable<ChatMessagesTable>
+export type NewChatMessageRow = Insertable<ChatMessagesTable>

@@ -103,6 +103,8 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         '0003_jobs',
         '0004_job_events_notifications',
         '0005_auth_sessions_audit',
+        '0006_chat',
+        '0007_account_admin',
       ])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])

@@ -2,8 +2,10 @@
  * @module The root router: the contract of API.md. `AppRouter` is the SDK's only import from here.
  */
 import { createCallerFactory, router } from '../trpc.js'
+import { accountRouter } from './account.js'
 import { adminRouter } from './admin/index.js'
 import { authRouter } from './auth.js'
+import { chatRouter } from './chat.js'
 import { generateRouter } from './generate.js'
 import { healthRouter } from './health.js'
 import { libraryRouter } from './library/index.js'
@@ -18,6 +20,8 @@ export const appRouter = router({
   health: healthRouter,
   admin: adminRouter,
   auth: authRouter,
+  account: accountRouter,
+  chat: chatRouter,
 })
 
 export type AppRouter = typeof appRouter

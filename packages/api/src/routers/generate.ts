@@ -2,7 +2,7 @@
  * @module The `generate` router: image generation (plain and search-grounded).
  */
 
-import { generateBatchInput, generateImageInput, generateVideoInput } from '../schemas.js'
+import { generateBatchInput, generateImageRequestInput, generateVideoInput } from '../schemas.js'
 import { generateImageCore } from '../services/generation/generate-image.js'
 import { submitBatchCore } from '../services/jobs/submit-batch.js'
 import { submitVideoCore } from '../services/jobs/submit-video.js'
@@ -11,11 +11,11 @@ import { jobsRouter } from './jobs.js'
 
 export const generateRouter = router({
   image: authedProcedure
-    .input(generateImageInput)
+    .input(generateImageRequestInput)
     .mutation(({ input, ctx }) => generateImageCore(input, ctx, { searchGrounding: false, kind: 'image' })),
 
   /** generate.image with Google Search grounding: only providers that ground are candidates. */
-  search: authedProcedure.input(generateImageInput).mutation(async ({ input, ctx }) => {
+  search: authedProcedure.input(generateImageRequestInput).mutation(async ({ input, ctx }) => {
     const result = await generateImageCore(input, ctx, { searchGrounding: true, kind: 'search' })
     return { ...result, grounding: result.grounding ?? { queries: [], sources: [] } }
   }),

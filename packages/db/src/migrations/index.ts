@@ -7,6 +7,8 @@ import * as generationIdempotency from './0002_generation_idempotency.js'
 import * as jobs from './0003_jobs.js'
 import * as jobEventsNotifications from './0004_job_events_notifications.js'
 import * as authSessionsAudit from './0005_auth_sessions_audit.js'
+import * as chat from './0006_chat.js'
+import * as accountAdmin from './0007_account_admin.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0003_jobs': jobs,
   '0004_job_events_notifications': jobEventsNotifications,
   '0005_auth_sessions_audit': authSessionsAudit,
+  '0006_chat': chat,
+  '0007_account_admin': accountAdmin,
 }

@@ -1,13 +1,22 @@
 /**
  * @module `admin.users`: service accounts and their API keys (admin role only).
  */
-import { createId, findUserById, insertUser, type UserRow } from '@nbl/db'
+import {
+  addQuotaAdjustment,
+  createId,
+  findUserById,
+  InvalidCursorError,
+  insertUser,
+  listUsers,
+  type UserRow,
+  updateUserTier,
+} from '@nbl/db'
 import { z } from 'zod'
-import { notFound } from '../../errors.js'
-import { idSchema } from '../../schemas.js'
+import { AppError, notFound } from '../../errors.js'
+import { idSchema, listInput } from '../../schemas.js'
 import { issueApiKey } from '../../services/auth/api-keys.js'
 import { recordAudit } from '../../services/auth/audit.js'
-import { TIERS } from '../../services/quota/policy.js'
+import { TIERS, utcDay } from '../../services/quota/policy.js'
 import { clientIpOf } from '../../services/rate-limit/enforce.js'
 import { adminProcedure, router } from '../../trpc.js'
 
@@ -80,5 +89,68 @@ export const adminUsersRouter = router({
         details: { userId: user.id, name: key.name, prefix: key.prefix },
       })
       return { id: key.id, name: key.name, prefix: key.prefix, secret: key.secret, createdAt: key.createdAt }
+    }),
+
+  list: adminProcedure.input(listInput).query(async ({ input, ctx }) => {
+    try {
+      const page = await listUsers(ctx.deps.db, { limit: input.limit, cursor: input.cursor })
+      return { items: page.items.map(userRowToAdminUser), nextCursor: page.nextCursor }
+    } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        throw new AppError('VALIDATION', 'cursor: invalid cursor', {
+          fieldErrors: { cursor: ['invalid cursor'] },
+        })
+      }
+      throw error
+    }
+  }),
+
+  /** The user and today's quota state (adjustment included). */
+  get: adminProcedure.input(z.strictObject({ userId: idSchema })).query(async ({ input, ctx }) => {
+    const row = await findUserById(ctx.deps.db, input.userId)
+    if (!row) throw notFound('user')
+    return { ...userRowToAdminUser(row), quota: await ctx.deps.quota.state({ id: row.id, tier: row.tier }) }
+  }),
+
+  setTier: adminProcedure
+    .input(z.strictObject({ userId: idSchema, tier: z.enum(TIERS) }))
+    .mutation(async ({ input, ctx }) => {
+      const before = await findUserById(ctx.deps.db, input.userId)
+      if (!before) throw notFound('user')
+      const row = await updateUserTier(ctx.deps.db, input.userId, input.tier)
+      if (!row) throw notFound('user')
+      await recordAudit(ctx.deps.db, {
+        actorId: ctx.user.id,
+        action: 'admin.users.setTier',
+        targetType: 'user',
+        targetId: row.id,
+        ip: clientIpOf(ctx) ?? null,
+        details: { from: before.tier, to: row.tier },
+      })
+      return userRowToAdminUser(row)
+    }),
+
+  /** Adds (or, negative, takes) units to the user's limit for today (UTC) only. */
+  adjustQuota: adminProcedure
+    .input(z.strictObject({ userId: idSchema, units: z.number().int().min(-100_000).max(100_000) }))
+    .mutation(async ({ input, ctx }) => {
+      const row = await findUserById(ctx.deps.db, input.userId)
+      if (!row) throw notFound('user')
+      const day = utcDay(Date.now())
+      const total = await addQuotaAdjustment(ctx.deps.db, row.id, day, input.units)
+      await recordAudit(ctx.deps.db, {
+        actorId: ctx.user.id,
+        action: 'admin.users.adjustQuota',
+        targetType: 'user',
+        targetId: row.id,
+        ip: clientIpOf(ctx) ?? null,
+        details: { day, units: input.units, total },
+      })
+      return {
+        userId: row.id,
+        day,
+        adjustment: total,
+        quota: await ctx.deps.quota.state({ id: row.id, tier: row.tier }),
+      }
     }),
 })

@@ -11,11 +11,15 @@ export type AuditAction =
   | 'auth.apiKeys.revoke'
   | 'admin.users.create'
   | 'admin.users.issueApiKey'
+  | 'admin.users.setTier'
+  | 'admin.users.adjustQuota'
+  | 'admin.quota.reset'
+  | 'admin.providers.setEnabled'
 
 export interface AuditEntry {
   actorId: string | null
   action: AuditAction
-  targetType?: 'user' | 'api_key' | 'session'
+  targetType?: 'user' | 'api_key' | 'session' | 'provider'
   targetId?: string
   ip?: string | null
   details?: Record<string, string | number | boolean | null>

@@ -17,6 +17,7 @@ import {
 } from '@nbl/db'
 import {
   type Attempt,
+  type ConversationTurn,
   type Grounding,
   type ImageGenerationRequest,
   NoCapableProviderError,
@@ -25,7 +26,8 @@ import {
 } from '@nbl/providers'
 import type { Context } from '../../context.js'
 import { AppError } from '../../errors.js'
-import type { GenerateImageInput } from '../../schemas.js'
+import type { GenerateImageInput, GenerateImageRequestInput } from '../../schemas.js'
+import { type AccountSettings, loadPreferences, type SavedPreferences } from '../account/settings.js'
 import type { AuthUser } from '../auth/api-keys.js'
 import { type Image, imageRowToImage, imageStorageKey } from '../images/image-output.js'
 import { resolveReferenceImages } from '../images/reference-images.js'
@@ -49,6 +51,16 @@ export interface GenerationResult {
   quota: QuotaState
   /** True when this is the stored outcome of an earlier call with the same idempotency key. */
   replayed: boolean
+  /** Chat turns only: the provider's opaque data, to store with the turn and send back later. */
+  providerMetadata?: Record<string, unknown>
+}
+
+/** A chat turn: the earlier conversation, and where the new images belong. */
+export interface ChatTurnOptions {
+  history: ConversationTurn[]
+  sessionId: string
+  /** Lineage: the last image of the previous assistant turn. */
+  parentImageId: string | null
 }
 
 type AuthedContext = Context & { user: AuthUser }
@@ -91,26 +103,49 @@ export function providerFailureToAppError(error: unknown): AppError | undefined 
 /** How many times a call tries to claim a key whose holders keep releasing it without an outcome. */
 const MAX_CLAIM_ROUNDS = 3
 
+/** Fills what the caller omitted: `input ?? saved ?? built-in default`. */
+export function applySavedDefaults(
+  input: Omit<GenerateImageRequestInput, 'idempotencyKey'>,
+  saved: AccountSettings,
+): Omit<GenerateImageInput, 'idempotencyKey'> {
+  return {
+    ...input,
+    resolution: input.resolution ?? saved.resolution ?? '1K',
+    aspectRatio: input.aspectRatio ?? saved.aspectRatio ?? '1:1',
+    outputFormat: input.outputFormat ?? saved.outputFormat ?? 'png',
+  }
+}
+
 export async function generateImageCore(
-  input: GenerateImageInput,
+  input: GenerateImageRequestInput,
   ctx: AuthedContext,
   options: GenerateImageOptions,
 ): Promise<GenerationResult> {
-  const { idempotencyKey, ...request } = input
-  if (!idempotencyKey) return runGeneration(request, ctx, options)
+  const { idempotencyKey, ...given } = input
+  const preferences = await loadPreferences(ctx.deps.db, ctx.user.id)
+  const request = applySavedDefaults(given, preferences.settings)
+  if (!idempotencyKey) return runGeneration(request, ctx, options, undefined, false, undefined, preferences)
 
   const hash = requestHash({ kind: options.kind, request })
   for (let round = 1; round <= MAX_CLAIM_ROUNDS; round++) {
     const earlier = await settledGenerationForKey(ctx.deps, ctx.user.id, idempotencyKey, hash)
     if (earlier) return replay(earlier, ctx)
     try {
-      return await runGeneration(request, ctx, options, {
-        key: idempotencyKey,
-        hash,
-        // The claim we lost was released without an outcome (the quota denied it, say): check the
-        // quota before racing for the key again, so every caller gets the same denial.
-        checkQuotaFirst: round > 1,
-      })
+      return await runGeneration(
+        request,
+        ctx,
+        options,
+        {
+          key: idempotencyKey,
+          hash,
+          // The claim we lost was released without an outcome (the quota denied it, say): check the
+          // quota before racing for the key again, so every caller gets the same denial.
+          checkQuotaFirst: round > 1,
+        },
+        false,
+        undefined,
+        preferences,
+      )
     } catch (error) {
       // Another call with this key claimed it first: the next round answers with its outcome.
       if (!isUniqueViolation(error)) throw error
@@ -163,6 +198,27 @@ export async function generatePrepaidImage(
   return { ...result, unitsCharged: perImage * result.images.length }
 }
 
+/**
+ * One chat turn through the usual pipeline (quota reserve/settle, storage, history rows), routed to
+ * multi-turn providers with the earlier turns as `history`; returns the provider's metadata too.
+ */
+export async function generateChatTurn(
+  input: Omit<GenerateImageInput, 'idempotencyKey'>,
+  ctx: AuthedContext,
+  chat: ChatTurnOptions,
+): Promise<GenerationResult> {
+  return runGeneration(
+    input,
+    ctx,
+    { searchGrounding: false, kind: 'image' },
+    undefined,
+    false,
+    undefined,
+    undefined,
+    chat,
+  )
+}
+
 async function runGeneration(
   input: Omit<GenerateImageInput, 'idempotencyKey'>,
   ctx: AuthedContext,
@@ -170,8 +226,12 @@ async function runGeneration(
   idempotency?: { key: string; hash: string; checkQuotaFirst: boolean },
   prepaid = false,
   onStart?: (generationId: string, executor: Executor) => Promise<void>,
+  /** The caller's saved strategy and provider order/exclusions; loaded when not given. */
+  saved?: SavedPreferences,
+  chat?: ChatTurnOptions,
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
+  const preferences = saved ?? (await loadPreferences(deps.db, user.id))
   const subject = { id: user.id, tier: user.tier }
 
   const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
@@ -253,13 +313,18 @@ async function runGeneration(
       searchGrounding: options.searchGrounding,
       ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
       ...(input.seed !== undefined ? { seed: input.seed } : {}),
+      ...(chat ? { history: chat.history } : {}),
     }
     let routed: Awaited<ReturnType<typeof deps.providers.generateImage>>
     try {
       providerCalled = true
+      // A pinned provider overrides the saved order and exclusions.
       routed = await deps.providers.generateImage(request, {
-        strategy: input.strategy ?? deps.config.defaultStrategy,
-        ...(input.provider ? { provider: input.provider } : {}),
+        strategy: input.strategy ?? preferences.settings.strategy ?? deps.config.defaultStrategy,
+        ...(chat ? { multiTurn: true } : {}),
+        ...(input.provider
+          ? { provider: input.provider }
+          : { order: preferences.providers.order, exclude: preferences.providers.exclude }),
       })
     } catch (error) {
       const appError = providerFailureToAppError(error)
@@ -295,6 +360,8 @@ async function runGeneration(
           prompt: input.prompt,
           provider: routed.provider,
           model: routed.model,
+          chat_session_id: chat?.sessionId ?? null,
+          parent_image_id: chat?.parentImageId ?? null,
         }
       }),
     )
@@ -342,6 +409,7 @@ async function runGeneration(
       ...(options.searchGrounding ? { grounding: result.grounding ?? { queries: [], sources: [] } } : {}),
       quota: await deps.quota.state(subject),
       replayed: false,
+      ...(chat && result.providerMetadata ? { providerMetadata: result.providerMetadata } : {}),
     }
   } catch (error) {
     if (idempotency && !providerCalled) {

@@ -4,7 +4,14 @@
 import type { Resolution } from '@nbl/providers'
 import { AppError } from '../../errors.js'
 import { Err, Ok, type Result } from '../../result.js'
-import { nextUtcMidnight, type Tier, type TierPolicy, type TierTable, type UnitCosts } from './policy.js'
+import {
+  nextUtcMidnight,
+  type Tier,
+  type TierPolicy,
+  type TierTable,
+  type UnitCosts,
+  utcDay,
+} from './policy.js'
 import type { QuotaStore, Reservation } from './store.js'
 
 export interface QuotaState {
@@ -31,6 +38,8 @@ export interface QuotaService {
   settle(reservation: Reservation, unitsCharged: number): Promise<void>
   /** Gives back units taken on `day` (YYYY-MM-DD) without the reservation (job items). */
   refund(userId: string, day: string, units: number): Promise<void>
+  /** Sets today's usage to zero and clears the cooldown (admin.quota.reset). */
+  reset(userId: string): Promise<void>
   /** Would `units` be granted now? Reserves nothing. */
   check(subject: QuotaSubject, units: number): Promise<Result<true, AppError>>
   state(subject: QuotaSubject): Promise<QuotaState>
@@ -45,9 +54,18 @@ export function createQuotaService(options: {
   tiers: TierTable
   costs: UnitCosts
   now?: () => number
+  /** Units an admin added (or took) for this user on `day` (YYYY-MM-DD); the daily limit moves by it. */
+  adjustmentFor?: (userId: string, day: string) => Promise<number>
 }): QuotaService {
-  const { store, tiers, costs } = options
+  const { store, tiers, costs, adjustmentFor } = options
   const now = options.now ?? Date.now
+
+  /** The tier's daily limit plus today's adjustment; null (no cap) stays null. */
+  async function dailyLimitFor(subject: QuotaSubject, at: number): Promise<number | null> {
+    const base = policyFor(subject.tier).dailyLimit
+    if (base === null || !adjustmentFor) return base
+    return Math.max(0, base + (await adjustmentFor(subject.id, utcDay(at))))
+  }
 
   const policyFor = (tier: Tier): TierPolicy => tiers[tier]
 
@@ -66,24 +84,27 @@ export function createQuotaService(options: {
 
     async reserve(subject, units) {
       const policy = policyFor(subject.tier)
+      const at = now()
       const result = await store.reserve({
         userId: subject.id,
         units,
-        dailyLimit: policy.dailyLimit,
+        dailyLimit: await dailyLimitFor(subject, at),
         cooldownMs: policy.cooldownSeconds * 1000,
-        now: now(),
+        now: at,
       })
       return result.ok ? result : Err(denialToError(result.error))
     },
 
     settle: (reservation, unitsCharged) => store.settle(reservation, unitsCharged),
     refund: (userId, day, units) => store.refund(userId, day, units),
+    reset: (userId) => store.reset(userId, now()),
 
     async check(subject, units) {
       const policy = policyFor(subject.tier)
       const at = now()
+      const dailyLimit = await dailyLimitFor(subject, at)
       const { used, readyAt } = await store.snapshot(subject.id, policy.cooldownSeconds * 1000, at)
-      if (policy.dailyLimit !== null && used + units > policy.dailyLimit) {
+      if (dailyLimit !== null && used + units > dailyLimit) {
         return Err(denialToError({ code: 'QUOTA_EXCEEDED', retryAfterMs: nextUtcMidnight(at) - at }))
       }
       if (readyAt > at) return Err(denialToError({ code: 'COOLDOWN', retryAfterMs: readyAt - at }))
@@ -94,12 +115,13 @@ export function createQuotaService(options: {
       const policy = policyFor(subject.tier)
       const at = now()
       const cooldownMs = policy.cooldownSeconds * 1000
+      const dailyLimit = await dailyLimitFor(subject, at)
       const { used, readyAt } = await store.snapshot(subject.id, cooldownMs, at)
       return {
         tier: subject.tier,
-        limit: policy.dailyLimit,
+        limit: dailyLimit,
         used,
-        remaining: policy.dailyLimit === null ? null : Math.max(0, policy.dailyLimit - used),
+        remaining: dailyLimit === null ? null : Math.max(0, dailyLimit - used),
         resetsAt: new Date(nextUtcMidnight(at)).toISOString(),
         cooldownMs,
         readyAt: new Date(readyAt).toISOString(),
