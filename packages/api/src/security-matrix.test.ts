@@ -13,39 +13,15 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appErrorOf } from '../test/errors.js'
 import { anonymousCaller, createHarness, type Harness, type TestUser } from '../test/harness.js'
+import { analyticsMatrix } from '../test/security-matrix/analytics.js'
+import { type Entry, ownedChat, ownedImage, ownedJob } from '../test/security-matrix/entries.js'
+import { libraryCollectionsMatrix } from '../test/security-matrix/library-collections.js'
+import { libraryContentMatrix } from '../test/security-matrix/library-content.js'
+import { librarySearchMatrix } from '../test/security-matrix/library-search.js'
+import { notificationsAdminMatrix } from '../test/security-matrix/notifications-admin.js'
 import { appRouter } from './routers/_app.js'
 
 type Caller = TestUser['caller']
-
-interface OwnedCase {
-  /** B's input naming A's resource. */
-  input: unknown
-  /** A's view of the resource, compared before and after B's call. */
-  snapshot: () => Promise<unknown>
-}
-
-type Entry =
-  | { kind: 'public' }
-  | { kind: 'admin'; input: (ctx: { self: TestUser }) => unknown }
-  | { kind: 'owned'; setup: (owner: TestUser) => Promise<OwnedCase> }
-  | { kind: 'authed-no-resource' }
-
-async function ownedImage(owner: TestUser) {
-  const result = await owner.caller.generate.image({ prompt: 'owned by A' })
-  const imageId = (result.images[0] as { id: string }).id
-  return { imageId, snapshot: () => owner.caller.library.history.get({ imageId }) }
-}
-
-async function ownedJob(owner: TestUser) {
-  const { jobId } = await owner.caller.generate.batch({ items: [{ prompt: 'owned by A' }] })
-  return { jobId, snapshot: () => owner.caller.generate.jobs.get({ jobId }) }
-}
-
-async function ownedChat(owner: TestUser) {
-  const session = await owner.caller.chat.create({ title: 'owned by A' })
-  await owner.caller.chat.send({ sessionId: session.id, message: 'owned by A' })
-  return { sessionId: session.id, snapshot: () => owner.caller.chat.get({ sessionId: session.id }) }
-}
 
 const MATRIX: Record<string, Entry> = {
   // The generation procedures take A's image as a reference (video: as its first frame).
@@ -175,6 +151,11 @@ const MATRIX: Record<string, Entry> = {
       return { input: { sessionId }, snapshot }
     },
   },
+  ...libraryCollectionsMatrix,
+  ...libraryContentMatrix,
+  ...librarySearchMatrix,
+  ...notificationsAdminMatrix,
+  ...analyticsMatrix,
 }
 
 // At run time `_def.procedures` is flat, keyed by the full dotted path.

@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.js'
@@ -48,10 +49,12 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
 }
 
 async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
-  if (dataDir === undefined) return PGlite.create()
+  // pg_trgm backs the library's search suggestions (migration 0008).
+  const extensions = { pg_trgm }
+  if (dataDir === undefined) return PGlite.create({ extensions })
   const directory = join(dataDir, 'pglite')
   await mkdir(directory, { recursive: true })
-  return PGlite.create(directory)
+  return PGlite.create(directory, { extensions })
 }
 
 /** Per-pool parsers, so that the process-wide `pg.types` stay untouched; PGlite already behaves this way. */

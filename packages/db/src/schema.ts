@@ -261,6 +261,13 @@ export interface Database {
   quota_adjustments: QuotaAdjustmentsTable
   chat_sessions: ChatSessionsTable
   chat_messages: ChatMessagesTable
+  favorite_folders: FavoriteFoldersTable
+  favorites: FavoritesTable
+  projects: ProjectsTable
+  project_images: ProjectImagesTable
+  templates: TemplatesTable
+  prompts: PromptsTable
+  quota_warnings: QuotaWarningsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -319,3 +326,90 @@ export type ChatSessionRow = Selectable<ChatSessionsTable>
 export type NewChatSessionRow = Insertable<ChatSessionsTable>
 export type ChatMessageRow = Selectable<ChatMessagesTable>
 export type NewChatMessageRow = Insertable<ChatMessagesTable>
+
+// The library (migration 0008). `images`, `prompts` and `templates` also have a generated
+// `search tsvector` column, left out of these types: it is never written, and queries reach it
+// through `sql` (full-text search).
+
+export interface FavoriteFoldersTable {
+  id: string
+  user_id: string
+  name: string
+  created_at: Generated<Timestamp>
+}
+
+export interface FavoritesTable {
+  user_id: string
+  image_id: string
+  folder_id: string | null
+  created_at: Generated<Timestamp>
+}
+
+export interface ProjectsTable {
+  id: string
+  user_id: string
+  name: string
+  description: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface ProjectImagesTable {
+  project_id: string
+  image_id: string
+  user_id: string
+  added_at: Generated<Timestamp>
+}
+
+export interface TemplateVariable {
+  name: string
+  description?: string
+  default?: string
+  required: boolean
+}
+
+export interface TemplatesTable {
+  id: string
+  user_id: string
+  name: string
+  description: string | null
+  /** The prompt with `{{variable}}` placeholders. */
+  prompt: string
+  variables: ColumnType<TemplateVariable[], string | undefined, string>
+  /** Default generation options applied on `use` (resolution, aspectRatio, provider, ...). */
+  options: ColumnType<Record<string, unknown>, string | undefined, string>
+  category: string | null
+  is_public: Generated<boolean>
+  use_count: Generated<number>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface PromptsTable {
+  id: string
+  user_id: string
+  title: string
+  text: string
+  category: Generated<string>
+  tags: ColumnType<string[], string | undefined, string>
+  is_public: Generated<boolean>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface QuotaWarningsTable {
+  user_id: string
+  /** UTC day, YYYY-MM-DD. */
+  day: string
+  /** Percent of the daily limit: 80 or 100. */
+  threshold: number
+  created_at: Generated<Timestamp>
+}
+
+export type FavoriteFolderRow = Selectable<FavoriteFoldersTable>
+export type FavoriteRow = Selectable<FavoritesTable>
+export type ProjectRow = Selectable<ProjectsTable>
+export type TemplateRow = Selectable<TemplatesTable>
+export type NewTemplateRow = Insertable<TemplatesTable>
+export type PromptRow = Selectable<PromptsTable>
+export type NewPromptRow = Insertable<PromptsTable>

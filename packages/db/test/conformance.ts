@@ -105,6 +105,7 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         '0005_auth_sessions_audit',
         '0006_chat',
         '0007_account_admin',
+        '0008_library',
       ])
       expect(await migrateToLatest(db())).toEqual([])
       expect(await migrateToLatest(db())).toEqual([])

@@ -9,6 +9,7 @@ import * as jobEventsNotifications from './0004_job_events_notifications.js'
 import * as authSessionsAudit from './0005_auth_sessions_audit.js'
 import * as chat from './0006_chat.js'
 import * as accountAdmin from './0007_account_admin.js'
+import * as library from './0008_library.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0005_auth_sessions_audit': authSessionsAudit,
   '0006_chat': chat,
   '0007_account_admin': accountAdmin,
+  '0008_library': library,
 }
