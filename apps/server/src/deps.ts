@@ -13,6 +13,7 @@ import {
   createMemoryEventBus,
   createMemoryQuotaStore,
   createMemoryRateLimiter,
+  createModerationService,
   createQuotaService,
   createRedisConnection,
   createRedisQuotaStore,
@@ -119,6 +120,7 @@ export async function buildDeps(options: {
     rateLimiter: redis
       ? createRedisRateLimiter({ redis, keyPrefix: config.redisPrefix })
       : createMemoryRateLimiter(),
+    moderation: createModerationService(),
     apiKeys: createApiKeyAuthenticator(db, {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),

@@ -8,6 +8,7 @@ import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
 import type { EventBus } from './services/events/event-bus.js'
 import type { LookupAllFunction, RequestFunction } from './services/images/remote-image.js'
 import type { JobScheduler } from './services/jobs/job-runner.js'
+import type { ModerationService } from './services/moderation/moderation.js'
 import type { QuotaService } from './services/quota/quota-service.js'
 import type { RateLimitSettings } from './services/rate-limit/enforce.js'
 import type { RateLimiter } from './services/rate-limit/rate-limiter.js'
@@ -73,6 +74,8 @@ export interface AppDeps {
   events: EventBus
   /** Request-rate limits (memory in one process, Redis across several). */
   rateLimiter: RateLimiter
+  /** Keyword filter plus an optional AI moderator; every user text goes through it. */
+  moderation: ModerationService
   /** Test seams for fetching reference-image URLs (DNS lookup and https request). */
   remoteImages?: { lookup?: LookupAllFunction; request?: RequestFunction }
   logger: AppLogger

@@ -39,6 +39,12 @@ export {
   type JobRunner,
   type JobScheduler,
 } from './services/jobs/job-runner.js'
+export {
+  createModerationService,
+  type ModerationPurpose,
+  type ModerationRequest,
+  type ModerationService,
+} from './services/moderation/moderation.js'
 export type { Notification } from './services/notifications/notification-output.js'
 export { createMemoryQuotaStore } from './services/quota/memory-store.js'
 export * from './services/quota/policy.js'

@@ -27,6 +27,7 @@ import { createCaller } from '../src/routers/_app.js'
 import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
 import { createMemoryEventBus } from '../src/services/events/event-bus.js'
 import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
+import { createModerationService } from '../src/services/moderation/moderation.js'
 import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
 import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/services/quota/policy.js'
 import { createQuotaService } from '../src/services/quota/quota-service.js'
@@ -95,6 +96,7 @@ export async function createHarness(
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),
     rateLimiter: createMemoryRateLimiter(),
+    moderation: createModerationService(),
     ...(options.remoteImages ? { remoteImages: options.remoteImages } : {}),
     logger: silentLogger,
     config: {

@@ -56,7 +56,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('project_images')
-    .addColumn('project_id', 'text', (column) => column.notNull().references('projects.id').onDelete('cascade'))
+    .addColumn('project_id', 'text', (column) =>
+      column.notNull().references('projects.id').onDelete('cascade'),
+    )
     .addColumn('image_id', 'text', (column) => column.notNull().references('images.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (column) => column.notNull().references('users.id').onDelete('cascade'))
     .addColumn('added_at', timestamp, (column) => column.notNull().defaultTo(sql`now()`))
@@ -87,7 +89,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('templates')
     .columns(['user_id', 'updated_at desc', 'id desc'])
     .execute()
-  await sql`create index templates_public_idx on templates (updated_at desc, id desc) where is_public`.execute(db)
+  await sql`create index templates_public_idx on templates (updated_at desc, id desc) where is_public`.execute(
+    db,
+  )
 
   await db.schema
     .createTable('prompts')
@@ -120,7 +124,9 @@ export async function up(db: Kysely<any>): Promise<void> {
      || setweight(to_tsvector('english', coalesce(description, '')), 'B')
      || setweight(to_tsvector('english', prompt), 'B')) stored`.execute(db)
   for (const table of ['images', 'prompts', 'templates']) {
-    await sql`create index ${sql.raw(`${table}_search_idx`)} on ${sql.table(table)} using gin (search)`.execute(db)
+    await sql`create index ${sql.raw(`${table}_search_idx`)} on ${sql.table(table)} using gin (search)`.execute(
+      db,
+    )
   }
   await sql`create index images_prompt_trgm_idx on images using gin (prompt gin_trgm_ops)`.execute(db)
   await sql`create index prompts_title_trgm_idx on prompts using gin (title gin_trgm_ops)`.execute(db)
