@@ -47,6 +47,10 @@ const baseSchema = z.object({
     .max(256, 'BOOTSTRAP_ADMIN_KEY must be at most 256 characters')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Serve Prometheus metrics at GET /metrics. */
+  METRICS_ENABLED: booleanString.default(true),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   DEFAULT_STRATEGY: z.enum(STRATEGIES).optional(),
   DEFAULT_ROUTING_STRATEGY: z.enum(STRATEGIES).optional(),
   ENABLE_FALLBACK: booleanString.default(true),
@@ -139,6 +143,8 @@ export interface ServerConfig {
   secretKey?: string
   bootstrapAdminKey?: string
   logLevel: z.infer<typeof baseSchema>['LOG_LEVEL']
+  metricsEnabled: boolean
+  metricsToken?: string
   defaultStrategy: Strategy
   enableFallback: boolean
   /** JSON overrides of the provider catalog (capabilities, pricing, profile per provider). */
@@ -230,6 +236,8 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     dataDir: values.DATA_DIR ?? defaults.dataDir,
     databasePoolMax: values.DATABASE_POOL_MAX,
     logLevel: values.LOG_LEVEL,
+    metricsEnabled: values.METRICS_ENABLED,
+    ...(values.METRICS_TOKEN ? { metricsToken: values.METRICS_TOKEN } : {}),
     defaultStrategy: values.DEFAULT_ROUTING_STRATEGY ?? values.DEFAULT_STRATEGY ?? 'priority',
     enableFallback: values.ENABLE_FALLBACK,
     redisPrefix: values.REDIS_PREFIX,

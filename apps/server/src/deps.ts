@@ -8,6 +8,7 @@ import {
   type AppLogger,
   connectRedisEventBus,
   createApiKeyAuthenticator,
+  createAppMetrics,
   createJobRunner,
   createLocalObjectStore,
   createMemoryEventBus,
@@ -26,7 +27,13 @@ import {
   type JobRunner,
   pingRedis,
 } from '@nbl/api'
-import { createDatabase, type DatabaseHandle, findQuotaAdjustment, sumUnitsUsedSince } from '@nbl/db'
+import {
+  countUnfinishedJobItems,
+  createDatabase,
+  type DatabaseHandle,
+  findQuotaAdjustment,
+  sumUnitsUsedSince,
+} from '@nbl/db'
 import {
   type CatalogOverrides,
   createConfiguredProviders,
@@ -79,12 +86,24 @@ export async function buildDeps(options: {
         onError: (error: Error) => logger.warn({ err: error.message }, 'redis connection error'),
       })
     : undefined
+  const metrics = config.metricsEnabled ? createAppMetrics() : undefined
   const providers = createProviderRouter({
     providers: [...configured.providers, ...(options.providers ?? [])],
     videoProviders: [...configured.videoProviders, ...(options.videoProviders ?? [])],
     settings: config.providers,
     resilience: { fallback: config.enableFallback },
     ...(redis ? { roundRobin: createRedisRoundRobinCounter({ redis, keyPrefix: config.redisPrefix }) } : {}),
+    ...(metrics ? { onAttempt: (sample) => metrics.providerAttempt(sample) } : {}),
+  })
+  metrics?.setSources({
+    queueDepth: () => countUnfinishedJobItems(db),
+    breakers: () =>
+      providers.listProviders().flatMap(({ name, breaker }) =>
+        (['image', 'video'] as const).flatMap((kind) => {
+          const state = breaker[kind]
+          return state ? [{ provider: name, kind, state }] : []
+        }),
+      ),
   })
 
   const loadUsed = (userId: string, dayStart: Date) => sumUnitsUsedSince(db, userId, dayStart)
@@ -125,6 +144,7 @@ export async function buildDeps(options: {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
     logger,
+    ...(metrics ? { metrics } : {}),
     ...(redis ? { redisPing: () => pingRedis(redis) } : {}),
     config: {
       signedUrlTtlSeconds: config.signedUrlTtlSeconds,
@@ -138,6 +158,7 @@ export async function buildDeps(options: {
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     },
     startedAt: Date.now(),
   }

@@ -7,9 +7,9 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { bootstrapAdmin, createApp, createBullMQDispatch } from '@nbl/api'
 import { migrateToLatest } from '@nbl/db'
-import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.js'
 import { buildDeps } from './deps.js'
+import { createLogger } from './logger.js'
 import { loadProviderCatalog } from './provider-catalog.js'
 import { resolveSecretKey } from './secret-key.js'
 import { findBaseDirectory } from './workspace-root.js'
@@ -23,14 +23,7 @@ const invokedFrom = findBaseDirectory()
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { dataDir: resolve(invokedFrom, '.data') })
-  const logger = pino({
-    level: config.logLevel,
-    base: { service: 'nbl-server' },
-    redact: {
-      paths: ['*.secret', '*.apiKey', '*.authorization', 'req.headers.authorization'],
-      censor: '[redacted]',
-    },
-  })
+  const logger = createLogger({ level: config.logLevel })
   const dataDir = resolve(invokedFrom, config.dataDir)
   const secretKey = await resolveSecretKey({
     dataDir,

@@ -9,6 +9,8 @@ import type { EventBus } from './services/events/event-bus.js'
 import type { LookupAllFunction, RequestFunction } from './services/images/remote-image.js'
 import type { JobScheduler } from './services/jobs/job-runner.js'
 import type { ModerationService } from './services/moderation/moderation.js'
+import type { AppMetrics } from './services/observability/metrics.js'
+import type { PromptImprover } from './services/prompts/prompt-improver.js'
 import type { QuotaService } from './services/quota/quota-service.js'
 import type { RateLimitSettings } from './services/rate-limit/enforce.js'
 import type { RateLimiter } from './services/rate-limit/rate-limiter.js'
@@ -48,6 +50,8 @@ export interface AppConfig {
    * the server's own origin.
    */
   authRedirectOrigins?: string[]
+  /** When set, `GET /metrics` requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string
 }
 
 export interface GithubOAuthConfig {
@@ -76,9 +80,13 @@ export interface AppDeps {
   rateLimiter: RateLimiter
   /** Keyword filter plus an optional AI moderator; every user text goes through it. */
   moderation: ModerationService
+  /** `library.prompts.suggest`: a text model when configured; the rule-based improver otherwise. */
+  promptImprover?: PromptImprover
   /** Test seams for fetching reference-image URLs (DNS lookup and https request). */
   remoteImages?: { lookup?: LookupAllFunction; request?: RequestFunction }
   logger: AppLogger
+  /** Prometheus metrics, served at `/metrics` when set. */
+  metrics?: AppMetrics
   /** Set when Redis is configured: readiness reports it (quota, events and queues depend on it). */
   redisPing?: () => Promise<{ ok: boolean; latencyMs: number; error?: string }>
   config: AppConfig

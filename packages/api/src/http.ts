@@ -13,6 +13,7 @@ import { appRouter } from './routers/_app.js'
 import { githubCallbackRoute } from './routes/github-callback.js'
 import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
+import { observeRequests, serveMetrics } from './services/observability/http-observability.js'
 import { checkProcedureRateLimit, withClientIp } from './services/rate-limit/enforce.js'
 import { clientAddress, corsForListedOrigins, plainRouteHardening } from './services/security/http-guards.js'
 
@@ -38,6 +39,7 @@ export function createApp(
       limitLength: 128,
     }),
   )
+  app.use(observeRequests(deps))
 
   // CORS for the listed origins only; security headers and a 1 MB body cap off /trpc.
   app.use(corsForListedOrigins(deps.config.corsOrigins ?? []))
@@ -93,6 +95,8 @@ export function createApp(
       readiness.ready ? 200 : 503,
     )
   })
+
+  app.get('/metrics', (c) => serveMetrics(deps, c))
 
   app.get('/files/*', async function serveFile(c) {
     const files = deps.localFiles

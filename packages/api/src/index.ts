@@ -46,6 +46,12 @@ export {
   type ModerationService,
 } from './services/moderation/moderation.js'
 export type { Notification } from './services/notifications/notification-output.js'
+export { type AppMetrics, createAppMetrics, type MetricsSources } from './services/observability/metrics.js'
+export {
+  currentRequestId,
+  requestLogFields,
+  runInRequestScope,
+} from './services/observability/request-scope.js'
 export { createMemoryQuotaStore } from './services/quota/memory-store.js'
 export * from './services/quota/policy.js'
 export type { QuotaState } from './services/quota/quota-service.js'

@@ -36,11 +36,19 @@ export const createCallerFactory = t.createCallerFactory
 const logCall = t.middleware(async function logCall({ ctx, path, type, next }) {
   const startedAt = performance.now()
   const result = await next()
-  if (result.ok) return result
+  const metrics = ctx.deps.metrics
+  if (result.ok) {
+    metrics?.procedure(path, type, 'OK', (performance.now() - startedAt) / 1000)
+    return result
+  }
   const cause = result.error.cause
   if (cause instanceof AppError) {
+    metrics?.procedure(path, type, cause.trpcCode, (performance.now() - startedAt) / 1000)
+    if (cause.appCode === 'QUOTA_EXCEEDED' || cause.appCode === 'COOLDOWN')
+      metrics?.quotaRejection(cause.appCode)
     return result.error.code === cause.trpcCode ? result : { ...result, error: toTRPCError(cause) }
   }
+  metrics?.procedure(path, type, result.error.code, (performance.now() - startedAt) / 1000)
   if (result.error.code === 'INTERNAL_SERVER_ERROR') {
     const failure = cause ?? result.error
     ctx.deps.logger.error(

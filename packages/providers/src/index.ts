@@ -50,6 +50,7 @@ export { type BreakerState, DEFAULT_RESILIENCE, type ResilienceOptions } from '.
 export {
   createMemoryRoundRobinCounter,
   createProviderRouter,
+  type ProviderAttemptSample,
   type ProviderListing,
   ProviderRouter,
   type ProviderRouterOptions,

@@ -73,6 +73,16 @@ export interface ProviderRouterOptions {
   now?: () => number
   /** Random source for backoff jitter. */
   random?: () => number
+  /** Hears every provider try (metrics); must not throw and must be cheap: it runs per attempt. */
+  onAttempt?: (sample: ProviderAttemptSample) => void
+}
+
+export interface ProviderAttemptSample {
+  provider: ProviderName
+  kind: 'image' | 'video'
+  outcome: Attempt['outcome']
+  errorClass?: string
+  latencyMs: number
 }
 
 export interface RouteOptions {
@@ -160,10 +170,12 @@ export class ProviderRouter {
   readonly #now: () => number
   readonly #resilience: ResilienceOptions
   readonly #roundRobin: RoundRobinCounter
+  readonly #onAttempt: ProviderRouterOptions['onAttempt']
 
   constructor(options: ProviderRouterOptions) {
     this.#now = options.now ?? (() => performance.now())
     this.#resilience = { ...DEFAULT_RESILIENCE, ...options.resilience }
+    this.#onAttempt = options.onAttempt
     this.#roundRobin = options.roundRobin ?? createMemoryRoundRobinCounter()
     const dependencies = { now: this.#now, ...(options.random ? { random: options.random } : {}) }
     const entry = (name: ProviderName, position: number): RegisteredProvider => {
@@ -383,6 +395,13 @@ export class ProviderRouter {
             else if (outcome === 'failed' && error && !allowsFallback(error)) {
               // A refused prompt says nothing about the provider's health.
             } else if (outcome === 'failed') side.health.recordFailure()
+            this.#onAttempt?.({
+              provider: adapter.name,
+              kind,
+              outcome,
+              ...(error ? { errorClass: error.errorClass } : {}),
+              latencyMs,
+            })
             attempts.push({
               provider: adapter.name,
               model: plan.modelOf(adapter, undefined),

@@ -305,3 +305,13 @@ export async function cancelJobForOwner(
     .execute()
   return { job, canceled }
 }
+
+/** Job items not finished yet (queued or running): the queue depth that status and metrics report. */
+export async function countUnfinishedJobItems(db: Executor): Promise<number> {
+  const { count } = await db
+    .selectFrom('job_items')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirstOrThrow()
+  return Number(count)
+}

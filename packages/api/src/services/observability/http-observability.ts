@@ -1,0 +1,54 @@
+/**
+ * @module Per-request observability for the Hono app: enters the request scope (so every log line
+ * inside carries the request id), counts and times the request by route pattern, writes one access
+ * log line, and serves `GET /metrics`.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
+import type { AppDeps } from '../../deps.js'
+import { runInRequestScope } from './request-scope.js'
+
+/** Probes and scrapes are frequent and uninteresting: their access lines go to debug. */
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics'])
+
+export function observeRequests(deps: AppDeps): MiddlewareHandler<{ Variables: { requestId: string } }> {
+  return async function observeRequests(c, next) {
+    const startedAt = performance.now()
+    const requestId = c.get('requestId')
+    await runInRequestScope({ requestId }, next)
+    // Handlers that return their own Response (tRPC) drop headers set before them: set it again.
+    c.header('x-request-id', requestId)
+    const durationMs = performance.now() - startedAt
+    // The registered pattern (`/trpc/*`, `/files/*`), never the raw path: bounded label values.
+    const route = c.res.status === 404 && c.req.routePath === '*' ? 'unmatched' : routePath(c, -1)
+    deps.metrics?.httpRequest(c.req.method, route, c.res.status, durationMs / 1000)
+    const line = {
+      requestId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      durationMs: Math.round(durationMs * 100) / 100,
+    }
+    if (QUIET_ROUTES.has(route)) deps.logger.debug(line, 'request')
+    else deps.logger.info(line, 'request')
+  }
+}
+
+/** `GET /metrics` in the Prometheus text format; with a configured token, only for its bearer. */
+export async function serveMetrics(deps: AppDeps, c: Context): Promise<Response> {
+  const metrics = deps.metrics
+  if (!metrics) return c.json({ error: { code: 404, message: 'Metrics are not enabled' } }, 404)
+  const token = deps.config.metricsToken
+  if (token !== undefined && !bearerMatches(c.req.header('authorization'), token)) {
+    c.header('www-authenticate', 'Bearer')
+    return c.json({ error: { code: 401, message: 'Metrics token required' } }, 401)
+  }
+  return c.body(await metrics.render(), 200, { 'content-type': metrics.contentType })
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '')
+  const expected = Buffer.from(token)
+  return presented.length === expected.length && timingSafeEqual(presented, expected)
+}
