@@ -33,7 +33,8 @@ import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/servi
 import { createQuotaService } from '../src/services/quota/quota-service.js'
 import type { RateLimitSettings } from '../src/services/rate-limit/enforce.js'
 import { createMemoryRateLimiter } from '../src/services/rate-limit/rate-limiter.js'
-import { createLocalObjectStore } from '../src/services/storage/local-store.js'
+import { createLocalObjectStore, type LocalObjectStore } from '../src/services/storage/local-store.js'
+import type { ObjectStore } from '../src/services/storage/store.js'
 
 export interface Harness {
   deps: AppDeps
@@ -63,6 +64,8 @@ export async function createHarness(
     /** Other AppConfig settings (trustProxy, corsOrigins). */
     config?: Partial<AppDeps['config']>
     remoteImages?: AppDeps['remoteImages']
+    /** Object storage instead of a fresh local folder (S3 against s3rver); `/files` serves only `localFiles`. */
+    storage?: { objects: ObjectStore; localFiles?: LocalObjectStore }
   } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
@@ -72,6 +75,7 @@ export async function createHarness(
     root: join(dataDir, 'objects'),
     secret: 'test-secret-test-secret-test-secret',
   })
+  const localFiles = options.storage ? options.storage.localFiles : files
   const providers = [
     ...(options.includeLocal === false ? [] : [createLocalProvider()]),
     ...(options.providers ?? []),
@@ -90,8 +94,8 @@ export async function createHarness(
       costs: DEFAULT_UNIT_COSTS,
       adjustmentFor: (userId, day) => findQuotaAdjustment(database.db, userId, day),
     }),
-    storage: files,
-    localFiles: files,
+    storage: options.storage?.objects ?? files,
+    ...(localFiles ? { localFiles } : {}),
     apiKeys: createApiKeyAuthenticator(database.db),
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),

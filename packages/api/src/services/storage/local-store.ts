@@ -3,11 +3,12 @@
  * expiring `/files/:key` URLs.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import { isValidObjectKey, type ObjectStore } from './store.js'
+import { pipeline } from 'node:stream/promises'
+import { isValidObjectKey, type ObjectStore, toNodeReadable } from './store.js'
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -23,8 +24,19 @@ export interface LocalObjectStore extends ObjectStore {
   verify(key: string, expires: string | undefined, signature: string | undefined, now?: number): boolean
 }
 
-export function createLocalObjectStore(options: { root: string; secret: string }): LocalObjectStore {
+export interface LocalObjectStoreOptions {
+  /** The folder objects live under. */
+  root: string
+  /** Signs `/files` URLs (the server derives it from SECRET_KEY). */
+  secret: string
+  /** Milliseconds since the epoch, for signing; tests move it. @default Date.now */
+  now?: () => number
+}
+
+export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalObjectStore {
   const root = resolve(options.root)
+  const now = options.now ?? Date.now
+  let temporaryCounter = 0
   const signingKey = createHmac('sha256', options.secret).update('nbl/files/v1').digest()
 
   function pathOf(key: string): string {
@@ -38,6 +50,9 @@ export function createLocalObjectStore(options: { root: string; secret: string }
   const sign = (key: string, expires: number): string =>
     createHmac('sha256', signingKey).update(`${key}\n${expires}`).digest('base64url')
 
+  // Unique per write, so two writers of one key never share a temporary file.
+  const temporaryPathFor = (path: string): string => `${path}.${process.pid}.${++temporaryCounter}.tmp`
+
   const contentTypeOf = (key: string): string =>
     CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream'
 
@@ -46,9 +61,22 @@ export function createLocalObjectStore(options: { root: string; secret: string }
       const path = pathOf(key)
       await mkdir(dirname(path), { recursive: true })
       // Write then rename, so a reader never sees half a file.
-      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`
+      const temporary = temporaryPathFor(path)
       await writeFile(temporary, data)
       await rename(temporary, path)
+    },
+
+    async putStream(key, stream, { signal }) {
+      const path = pathOf(key)
+      await mkdir(dirname(path), { recursive: true })
+      const temporary = temporaryPathFor(path)
+      try {
+        await pipeline(toNodeReadable(stream), createWriteStream(temporary), signal ? { signal } : {})
+        await rename(temporary, path)
+      } catch (error) {
+        await rm(temporary, { force: true })
+        throw error
+      }
     },
 
     async get(key) {
@@ -69,14 +97,14 @@ export function createLocalObjectStore(options: { root: string; secret: string }
 
     signedUrl(key, { origin, expiresInSeconds }) {
       pathOf(key)
-      const expires = Math.floor(Date.now() / 1000) + expiresInSeconds
+      const expires = Math.floor(now() / 1000) + expiresInSeconds
       const path = key.split('/').map(encodeURIComponent).join('/')
       return `${origin}/files/${path}?expires=${expires}&signature=${sign(key, expires)}`
     },
 
-    verify(key, expires, signature, now = Date.now()) {
+    verify(key, expires, signature, at = now()) {
       if (!isValidObjectKey(key) || !expires || !signature || !/^\d{1,12}$/.test(expires)) return false
-      if (Number(expires) * 1000 < now) return false
+      if (Number(expires) * 1000 < at) return false
       const expected = Buffer.from(sign(key, Number(expires)))
       const given = Buffer.from(signature)
       return expected.length === given.length && timingSafeEqual(expected, given)
