@@ -11,6 +11,7 @@ import { createRequestContext } from './context.js'
 import type { AppDeps } from './deps.js'
 import { appRouter } from './routers/_app.js'
 import { githubCallbackRoute } from './routes/github-callback.js'
+import { openAIImagesRoute } from './routes/openai-images.js'
 import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
 import { observeRequests, serveMetrics } from './services/observability/http-observability.js'
@@ -97,6 +98,9 @@ export function createApp(
   })
 
   app.get('/metrics', (c) => serveMetrics(deps, c))
+
+  // OpenAI-compatible image generation (plain route: the 1 MB body cap applies).
+  app.post('/v1/images/generations', openAIImagesRoute(deps, clientIp))
 
   app.get('/files/*', async function serveFile(c) {
     const files = deps.localFiles
