@@ -24,7 +24,7 @@ function clientFor(apiKey: string, headers: Record<string, string> = {}) {
     baseURL: 'http://gateway.test/v1',
     maxRetries: 0,
     defaultHeaders: headers,
-    fetch: (url, init) => app.fetch(new Request(url, init as RequestInit)),
+    fetch: async (url, init) => app.fetch(new Request(url, init as RequestInit)),
   })
 }
 
