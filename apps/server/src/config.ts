@@ -78,6 +78,30 @@ const authSchema = z.object({
   AUTH_REDIRECT_ORIGINS: originList.default([]),
 })
 
+/** S3-compatible object storage (AWS S3, Cloudflare R2, MinIO); Cloudflare's names are accepted too. */
+const storageSchema = z.object({
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).max(64).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanString.optional(),
+  /** A public base (CDN, R2 custom domain) serving the bucket: links are unsigned `S3_PUBLIC_URL/key`. */
+  S3_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  // SigV4 presigned URLs live at most 7 days.
+  S3_PRESIGN_TTL_SECONDS: integerString(60, 604_800).optional(),
+  R2_ACCOUNT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,64}$/, 'R2_ACCOUNT_ID must be the account id (letters and digits)')
+    .optional(),
+  R2_BUCKET: z.string().min(3).max(63).optional(),
+  R2_ACCESS_KEY_ID: z.string().min(1).optional(),
+  R2_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+})
+
 const tierKeys = (tier: Tier) => {
   const prefix = `QUOTA_${tier.toUpperCase()}`
   return {
@@ -103,6 +127,7 @@ const providerKeys = (name: ProviderName) => {
 
 const envSchema = baseSchema
   .extend(authSchema.shape)
+  .extend(storageSchema.shape)
   .extend(Object.assign({}, ...TIERS.map(tierKeys)))
   .extend(Object.assign({}, ...PROVIDER_NAMES.map(providerKeys)))
   .extend({
@@ -125,6 +150,18 @@ export interface ProviderSettings {
   /** Kling only. */
   accessKey?: string
   secretKey?: string
+}
+
+/** Where objects live when not in DATA_DIR/objects. */
+export interface S3StorageSettings {
+  bucket: string
+  endpoint?: string
+  region: string
+  accessKeyId: string
+  secretAccessKey: string
+  forcePathStyle?: boolean
+  publicUrl?: string
+  presignTtlSeconds?: number
 }
 
 export interface ServerConfig {
@@ -159,6 +196,8 @@ export interface ServerConfig {
   github?: { clientId: string; clientSecret: string; oauthBaseUrl: string; apiBaseUrl: string }
   /** Empty: only the server's own origin. */
   authRedirectOrigins: string[]
+  /** Set when S3_BUCKET (or R2_BUCKET) is: objects go to that bucket instead of DATA_DIR/objects. */
+  s3?: S3StorageSettings
 }
 
 export class ConfigError extends Error {
@@ -185,6 +224,7 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
   if (Boolean(auth.GITHUB_CLIENT_ID) !== Boolean(auth.GITHUB_CLIENT_SECRET)) {
     throw new ConfigError(['GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET: set both or neither'])
   }
+  const s3 = s3Settings(parsed.data as unknown as z.infer<typeof storageSchema>)
   if (values.NODE_ENV === 'production' && !values.SECRET_KEY) {
     throw new ConfigError(['SECRET_KEY: required in production (at least 32 characters)'])
   }
@@ -270,5 +310,36 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     ...(values.REDIS_URL ? { redisUrl: values.REDIS_URL } : {}),
     ...(values.SECRET_KEY ? { secretKey: values.SECRET_KEY } : {}),
     ...(values.BOOTSTRAP_ADMIN_KEY ? { bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY } : {}),
+    ...(s3 ? { s3 } : {}),
+  }
+}
+
+/** The S3 names win over Cloudflare's; R2_ACCOUNT_ID stands for the account's R2 endpoint. */
+function s3Settings(values: z.infer<typeof storageSchema>): S3StorageSettings | undefined {
+  const bucket = values.S3_BUCKET ?? values.R2_BUCKET
+  const endpoint =
+    values.S3_ENDPOINT ??
+    (values.R2_ACCOUNT_ID ? `https://${values.R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : undefined)
+  const accessKeyId = values.S3_ACCESS_KEY_ID ?? values.R2_ACCESS_KEY_ID
+  const secretAccessKey = values.S3_SECRET_ACCESS_KEY ?? values.R2_SECRET_ACCESS_KEY
+  if (!bucket) {
+    if (endpoint || accessKeyId || secretAccessKey) {
+      throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT, R2_ACCOUNT_ID or storage keys are set'])
+    }
+    return undefined
+  }
+  if (!accessKeyId || !secretAccessKey) {
+    throw new ConfigError(['S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required with S3_BUCKET'])
+  }
+  const r2 = endpoint !== undefined && new URL(endpoint).hostname.endsWith('.r2.cloudflarestorage.com')
+  return {
+    bucket,
+    region: values.S3_REGION ?? (r2 ? 'auto' : 'us-east-1'),
+    accessKeyId,
+    secretAccessKey,
+    ...(endpoint ? { endpoint: new URL(endpoint).origin } : {}),
+    ...(values.S3_FORCE_PATH_STYLE !== undefined ? { forcePathStyle: values.S3_FORCE_PATH_STYLE } : {}),
+    ...(values.S3_PUBLIC_URL ? { publicUrl: values.S3_PUBLIC_URL } : {}),
+    ...(values.S3_PRESIGN_TTL_SECONDS ? { presignTtlSeconds: values.S3_PRESIGN_TTL_SECONDS } : {}),
   }
 }

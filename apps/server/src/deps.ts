@@ -20,11 +20,13 @@ import {
   createRedisQuotaStore,
   createRedisRateLimiter,
   createRedisRoundRobinCounter,
+  createS3ObjectStore,
   DEFAULT_UNIT_COSTS,
   type EventBus,
   followProviderControl,
   idleJobScheduler,
   type JobRunner,
+  type LocalObjectStore,
   pingRedis,
 } from '@nbl/api'
 import {
@@ -116,7 +118,13 @@ export async function buildDeps(options: {
     adjustmentFor: (userId, day) => findQuotaAdjustment(db, userId, day),
   })
 
-  const files = createLocalObjectStore({ root: join(config.dataDir, 'objects'), secret: options.secretKey })
+  // A bucket when S3/R2 is configured (links are presigned GETs); else files under DATA_DIR, served at /files.
+  const bucket = config.s3 ? createS3ObjectStore(config.s3) : undefined
+  const storage = bucket
+    ? { storage: bucket }
+    : localObjectStorage(
+        createLocalObjectStore({ root: join(config.dataDir, 'objects'), secret: options.secretKey }),
+      )
 
   // Job events and notifications reach every instance's streams through Redis when there is one.
   const redisEvents = config.redisUrl
@@ -132,8 +140,7 @@ export async function buildDeps(options: {
     databaseKind: database.kind,
     providers,
     quota,
-    storage: files,
-    localFiles: files,
+    ...storage,
     jobs: idleJobScheduler,
     events,
     rateLimiter: redis
@@ -176,6 +183,11 @@ export async function buildDeps(options: {
       await redisEvents?.close()
       await redis?.quit().catch(() => undefined)
       await database.close()
+      bucket?.destroy()
     },
   }
+}
+
+function localObjectStorage(files: LocalObjectStore): Pick<AppDeps, 'storage' | 'localFiles'> {
+  return { storage: files, localFiles: files }
 }
