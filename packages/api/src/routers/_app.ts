@@ -4,6 +4,7 @@
 import { createCallerFactory, router } from '../trpc.js'
 import { accountRouter } from './account.js'
 import { adminRouter } from './admin/index.js'
+import { analyticsRouter } from './analytics.js'
 import { authRouter } from './auth.js'
 import { chatRouter } from './chat.js'
 import { generateRouter } from './generate.js'
@@ -22,6 +23,7 @@ export const appRouter = router({
   auth: authRouter,
   account: accountRouter,
   chat: chatRouter,
+  analytics: analyticsRouter,
 })
 
 export type AppRouter = typeof appRouter
