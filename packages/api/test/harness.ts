@@ -66,6 +66,8 @@ export async function createHarness(
     remoteImages?: AppDeps['remoteImages']
     /** Object storage instead of a fresh local folder (S3 against s3rver); `/files` serves only `localFiles`. */
     storage?: { objects: ObjectStore; localFiles?: LocalObjectStore }
+    /** Content moderation; the real keyword filter by default. */
+    moderation?: AppDeps['moderation']
   } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
@@ -100,7 +102,7 @@ export async function createHarness(
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),
     rateLimiter: createMemoryRateLimiter(),
-    moderation: createModerationService(),
+    moderation: options.moderation ?? createModerationService(),
     ...(options.remoteImages ? { remoteImages: options.remoteImages } : {}),
     logger: silentLogger,
     config: {
