@@ -20,6 +20,25 @@ export * from './repositories/notifications.js'
 export * from './repositories/oauth-states.js'
 export * from './repositories/prompts.js'
 export * from './repositories/refresh-tokens.js'
+export {
+  decodeOffsetCursor,
+  encodeOffsetCursor,
+  type ImageSearchRow,
+  MAX_SEARCH_OFFSET,
+  type PromptSearchRow,
+  type PromptSearchScope,
+  type SearchImagesOptions,
+  type SearchPage,
+  type SearchPromptsOptions,
+  type SearchSuggestion,
+  type SearchSuggestionKind,
+  type SearchTemplatesOptions,
+  searchImagesForOwner,
+  searchPrompts,
+  searchTemplates,
+  suggestSearchTerms,
+  type TemplateSearchRow,
+} from './repositories/search.js'
 export * from './repositories/templates.js'
 export * from './repositories/usage.js'
 export * from './repositories/users.js'
