@@ -16,6 +16,7 @@ import {
   createMemoryRateLimiter,
   createModerationService,
   createQuotaService,
+  createQuotaWarningNotifier,
   createRedisConnection,
   createRedisQuotaStore,
   createRedisRateLimiter,
@@ -109,6 +110,8 @@ export async function buildDeps(options: {
   })
 
   const loadUsed = (userId: string, dayStart: Date) => sumUnitsUsedSince(db, userId, dayStart)
+  // Quota warnings (80 % / 100 % of the day) are sent beside the generation, reading the finished deps.
+  const quotaWarnings = createQuotaWarningNotifier(() => deps)
   const quota = createQuotaService({
     store: redis
       ? createRedisQuotaStore({ redis, keyPrefix: config.redisPrefix, loadUsed })
@@ -116,6 +119,7 @@ export async function buildDeps(options: {
     tiers: config.tiers,
     costs: DEFAULT_UNIT_COSTS,
     adjustmentFor: (userId, day) => findQuotaAdjustment(db, userId, day),
+    onCharged: quotaWarnings.onCharged,
   })
 
   // A bucket when S3/R2 is configured (links are presigned GETs); else files under DATA_DIR, served at /files.
@@ -179,6 +183,7 @@ export async function buildDeps(options: {
     jobRunner,
     async close() {
       await jobRunner.stop()
+      await quotaWarnings.idle()
       await stopProviderControl().catch(() => undefined)
       await redisEvents?.close()
       await redis?.quit().catch(() => undefined)

@@ -46,6 +46,10 @@ export {
   type ModerationService,
 } from './services/moderation/moderation.js'
 export type { Notification } from './services/notifications/notification-output.js'
+export {
+  createQuotaWarningNotifier,
+  type QuotaWarningNotifier,
+} from './services/notifications/quota-warnings.js'
 export { type AppMetrics, createAppMetrics, type MetricsSources } from './services/observability/metrics.js'
 export {
   currentRequestId,

@@ -28,6 +28,10 @@ import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/se
 import { createMemoryEventBus } from '../src/services/events/event-bus.js'
 import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
 import { createModerationService } from '../src/services/moderation/moderation.js'
+import {
+  createQuotaWarningNotifier,
+  type QuotaWarningNotifier,
+} from '../src/services/notifications/quota-warnings.js'
 import { createMemoryQuotaStore } from '../src/services/quota/memory-store.js'
 import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS, type TierPolicy } from '../src/services/quota/policy.js'
 import { createQuotaService } from '../src/services/quota/quota-service.js'
@@ -40,6 +44,8 @@ export interface Harness {
   deps: AppDeps
   database: DatabaseHandle
   dataDir: string
+  /** Quota warnings run in the background; `await quotaWarnings.idle()` to see their outcome. */
+  quotaWarnings: QuotaWarningNotifier
   createUser(options?: { role?: 'user' | 'admin'; tier?: UserTier; name?: string }): Promise<TestUser>
   close(): Promise<void>
 }
@@ -82,6 +88,8 @@ export async function createHarness(
     ...(options.includeLocal === false ? [] : [createLocalProvider()]),
     ...(options.providers ?? []),
   ]
+  // Wired as the server does: the quota service reports charges, the notifier reads the deps.
+  const quotaWarnings = createQuotaWarningNotifier(() => deps)
   const deps: AppDeps = {
     db: database.db,
     databaseKind: database.kind,
@@ -95,6 +103,7 @@ export async function createHarness(
       tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, ...options.free } },
       costs: DEFAULT_UNIT_COSTS,
       adjustmentFor: (userId, day) => findQuotaAdjustment(database.db, userId, day),
+      onCharged: quotaWarnings.onCharged,
     }),
     storage: options.storage?.objects ?? files,
     ...(localFiles ? { localFiles } : {}),
@@ -119,6 +128,7 @@ export async function createHarness(
     deps,
     database,
     dataDir,
+    quotaWarnings,
     async createUser({ role = 'user', tier = 'free', name = 'tester' } = {}) {
       const row = await insertUser(database.db, { id: createId('usr'), name, email: null, role, tier })
       const key = await issueApiKey(database.db, { userId: row.id, name: 'test' })
@@ -126,6 +136,7 @@ export async function createHarness(
       return { user, apiKey: key.secret, caller: createCaller(createContextInner({ deps, user })) }
     },
     async close() {
+      await quotaWarnings.idle()
       await database.close()
       await rm(dataDir, { recursive: true, force: true })
     },

@@ -19,6 +19,7 @@ export * from './repositories/jobs.js'
 export * from './repositories/notifications.js'
 export * from './repositories/oauth-states.js'
 export * from './repositories/prompts.js'
+export * from './repositories/quota-warnings.js'
 export * from './repositories/refresh-tokens.js'
 export {
   decodeOffsetCursor,

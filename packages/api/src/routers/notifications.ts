@@ -1,9 +1,17 @@
 /**
- * @module `notifications`: the caller's notifications (owner-filtered) and their live stream.
+ * @module `notifications`: the caller's notifications (owner-filtered): list, unread count, mark
+ * read, delete, and their live stream.
  */
-import { InvalidCursorError, listNotificationsForOwner } from '@nbl/db'
+import {
+  countUnreadNotifications,
+  deleteNotificationForOwner,
+  InvalidCursorError,
+  listNotificationsForOwner,
+  markAllNotificationsReadForOwner,
+  markNotificationsReadForOwner,
+} from '@nbl/db'
 import { z } from 'zod'
-import { AppError } from '../errors.js'
+import { AppError, notFound } from '../errors.js'
 import { idSchema, type ListOutput, listInput } from '../schemas.js'
 import {
   type Notification,
@@ -13,6 +21,19 @@ import { streamNotifications } from '../services/notifications/notification-stre
 import { authedProcedure, router } from '../trpc.js'
 
 const notificationsListInput = listInput.extend({ unreadOnly: z.boolean().optional() }).default({ limit: 20 })
+
+/** One notification (`notificationId`, as API.md names resources) or up to 100 at once. */
+const markReadInput = z
+  .strictObject({
+    notificationId: idSchema.optional(),
+    notificationIds: z.array(idSchema).min(1).max(100).optional(),
+  })
+  .refine((input) => (input.notificationId === undefined) !== (input.notificationIds === undefined), {
+    message: 'give either notificationId or notificationIds',
+    path: ['notificationId'],
+  })
+
+const notificationIdInput = z.strictObject({ notificationId: idSchema })
 
 /** `lastEventId`: the id of the last notification the client saw (tRPC fills it from `Last-Event-ID`). */
 const streamInput = z.strictObject({ lastEventId: idSchema.optional() }).default({})
@@ -37,6 +58,38 @@ export const notificationsRouter = router({
         throw error
       }
     }),
+
+  unreadCount: authedProcedure.query(async ({ ctx }) => ({
+    count: await countUnreadNotifications(ctx.deps.db, ctx.user.id),
+  })),
+
+  /**
+   * Marks the notification(s) read; those already read keep their time. If any id is missing or
+   * another user's, nothing changes (NOT_FOUND). Returns them and the caller's unread count.
+   */
+  markRead: authedProcedure
+    .input(markReadInput)
+    .mutation(async ({ input, ctx }): Promise<{ notifications: Notification[]; unreadCount: number }> => {
+      const ids = input.notificationIds ?? (input.notificationId === undefined ? [] : [input.notificationId])
+      const rows = await markNotificationsReadForOwner(ctx.deps.db, ctx.user.id, ids)
+      if (rows.length === 0) throw notFound('notification')
+      const order = new Map(ids.map((id, index) => [id, index]))
+      rows.sort((left, right) => (order.get(left.id) ?? 0) - (order.get(right.id) ?? 0))
+      return {
+        notifications: rows.map(notificationRowToNotification),
+        unreadCount: await countUnreadNotifications(ctx.deps.db, ctx.user.id),
+      }
+    }),
+
+  markAllRead: authedProcedure.mutation(async ({ ctx }) => ({
+    updated: await markAllNotificationsReadForOwner(ctx.deps.db, ctx.user.id),
+  })),
+
+  delete: authedProcedure.input(notificationIdInput).mutation(async ({ input, ctx }) => {
+    const deleted = await deleteNotificationForOwner(ctx.deps.db, ctx.user.id, input.notificationId)
+    if (!deleted) throw notFound('notification')
+    return { ok: true as const }
+  }),
 
   /**
    * New notifications as they come, each with its id; with `lastEventId`, first those created

@@ -1,5 +1,6 @@
 /** @module The `admin` router tree (every procedure is an adminProcedure). */
 import { router } from '../../trpc.js'
+import { adminAnnouncementsRouter } from './announcements.js'
 import { adminProvidersRouter } from './providers.js'
 import { adminQuotaRouter } from './quota.js'
 import { adminSystemRouter } from './system.js'
@@ -10,4 +11,5 @@ export const adminRouter = router({
   quota: adminQuotaRouter,
   providers: adminProvidersRouter,
   system: adminSystemRouter,
+  announcements: adminAnnouncementsRouter,
 })

@@ -15,6 +15,7 @@ export type AuditAction =
   | 'admin.users.adjustQuota'
   | 'admin.quota.reset'
   | 'admin.providers.setEnabled'
+  | 'admin.announcements.create'
 
 export interface AuditEntry {
   actorId: string | null

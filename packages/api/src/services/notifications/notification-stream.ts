@@ -1,6 +1,7 @@
 /**
  * @module The caller's live notifications (`notifications.stream`), resumable by notification id.
- * Same order of work as the job stream: subscribe to `user:<userId>` first, then back-fill what
+ * Same order of work as the job stream: subscribe to `user:<userId>` (and the announcement
+ * broadcast) first, then back-fill what
  * came after `lastEventId`, then follow live messages, skipping ids already yielded. Notifications
  * have no gap-free numbering, so the stream also re-reads the table when the channel stays quiet.
  * It runs until the client leaves.
@@ -9,7 +10,9 @@ import { listNotificationsAfter, listNotificationsForOwner } from '@nbl/db'
 import { type TrackedEnvelope, tracked } from '@trpc/server'
 import type { AppDeps } from '../../deps.js'
 import { isNotificationMessage, userChannel } from '../events/channels.js'
+import type { EventBus } from '../events/event-bus.js'
 import { openInbox } from '../events/inbox.js'
+import { ANNOUNCEMENT_CHANNEL, announcementForUser, isAnnouncementMessage } from './announcements.js'
 import { type Notification, notificationRowToNotification } from './notification-output.js'
 
 /** Ids remembered for de-duplication; far more than can arrive between two re-reads. */
@@ -27,7 +30,11 @@ export async function* streamNotifications(
 ): AsyncGenerator<TrackedEnvelope<Notification>, void, unknown> {
   const { userId, signal } = options
   const resyncMs = options.resyncMs ?? 15_000
-  const inbox = await openInbox(deps.events, userChannel(userId), signal)
+  const inbox = await openInbox(
+    listeningOn(deps.events, [userChannel(userId), ANNOUNCEMENT_CHANNEL]),
+    userChannel(userId),
+    signal,
+  )
   const seen = new Set<string>()
   // Where a re-read starts: the last one yielded, else the newest that existed at the start.
   let after = options.lastEventId
@@ -59,9 +66,38 @@ export async function* streamNotifications(
         yield* emit(await fromTable())
         continue
       }
-      yield* emit(messages.filter(isNotificationMessage).map((message) => message.notification))
+      yield* emit(messages.flatMap((message) => toNotifications(message, userId)))
     }
   } finally {
     await inbox.close()
+  }
+}
+
+function toNotifications(message: unknown, userId: string): Notification[] {
+  if (isNotificationMessage(message)) return [message.notification]
+  if (isAnnouncementMessage(message)) return [announcementForUser(message, userId)]
+  return []
+}
+
+/**
+ * `bus`, seen as one channel made of `channels`: a subscription (whatever channel it names)
+ * listens on all of them, so one inbox buffers the user's own notifications and announcements.
+ */
+function listeningOn(bus: EventBus, channels: readonly string[]): EventBus {
+  return {
+    publish: (channel, message) => bus.publish(channel, message),
+    async subscribe(_channel, onMessage) {
+      const settled = await Promise.allSettled(channels.map((channel) => bus.subscribe(channel, onMessage)))
+      const stops = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+      const failure = settled.find((result) => result.status === 'rejected')
+      if (failure) {
+        // Half a subscription would miss messages silently: undo it and let the stream fail.
+        await Promise.all(stops.map((stop) => stop().catch(() => undefined)))
+        throw failure.reason
+      }
+      return async function unsubscribeAll() {
+        await Promise.all(stops.map((stop) => stop()))
+      }
+    },
   }
 }

@@ -29,6 +29,14 @@ export interface QuotaSubject {
   tier: Tier
 }
 
+/** Units kept by a settle on a capped tier: what the quota warnings look at. */
+export interface QuotaCharge {
+  subject: QuotaSubject
+  /** The UTC day the units were taken from (YYYY-MM-DD). */
+  day: string
+  unitsCharged: number
+}
+
 export interface QuotaService {
   readonly tiers: TierTable
   readonly costs: UnitCosts
@@ -56,9 +64,17 @@ export function createQuotaService(options: {
   now?: () => number
   /** Units an admin added (or took) for this user on `day` (YYYY-MM-DD); the daily limit moves by it. */
   adjustmentFor?: (userId: string, day: string) => Promise<number>
+  /**
+   * Told (synchronously, never awaited) after a settle keeps units on a tier with a daily cap, so
+   * generation is neither slowed nor failed by what it does (the quota warnings).
+   */
+  onCharged?: (charge: QuotaCharge) => void
 }): QuotaService {
-  const { store, tiers, costs, adjustmentFor } = options
+  const { store, tiers, costs, adjustmentFor, onCharged } = options
   const now = options.now ?? Date.now
+  // Who took each open reservation on a capped tier: `settle` gets only the reservation. Weak, so
+  // a reservation never settled does not stay here; removed at the first settle (later ones are no-ops).
+  const cappedReservations = new WeakMap<Reservation, QuotaSubject>()
 
   /** The tier's daily limit plus today's adjustment; null (no cap) stays null. */
   async function dailyLimitFor(subject: QuotaSubject, at: number): Promise<number | null> {
@@ -92,10 +108,22 @@ export function createQuotaService(options: {
         cooldownMs: policy.cooldownSeconds * 1000,
         now: at,
       })
-      return result.ok ? result : Err(denialToError(result.error))
+      if (!result.ok) return Err(denialToError(result.error))
+      if (onCharged && policy.dailyLimit !== null) cappedReservations.set(result.value, subject)
+      return result
     },
 
-    settle: (reservation, unitsCharged) => store.settle(reservation, unitsCharged),
+    async settle(reservation, unitsCharged) {
+      await store.settle(reservation, unitsCharged)
+      const subject = cappedReservations.get(reservation)
+      cappedReservations.delete(reservation)
+      if (!onCharged || !subject || unitsCharged <= 0) return
+      try {
+        onCharged({ subject, day: reservation.day, unitsCharged })
+      } catch {
+        // The listener's own failure; the units are settled either way.
+      }
+    },
     refund: (userId, day, units) => store.refund(userId, day, units),
     reset: (userId) => store.reset(userId, now()),
 
