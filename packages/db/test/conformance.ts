@@ -4,39 +4,55 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  addImagesToProject,
   appendJobEvents,
   cancelJobForOwner,
   claimJobItems,
   countUsers,
   createId,
   type DatabaseHandle,
+  deleteFavoriteFolderForOwner,
+  deleteFavorites,
   deleteGenerationForOwner,
   deleteImageForOwner,
+  deleteProjectForOwner,
   findActiveApiKeyByHash,
+  findFavoritedImageIds,
+  findFavoriteForOwner,
   findGenerationByIdempotencyKey,
   findGenerationForOwner,
   findImageForOwner,
   findImagesForGeneration,
+  findProjectForOwner,
   findUserById,
   finishGeneration,
   finishJobItem,
   InvalidCursorError,
   insertApiKey,
+  insertFavoriteFolder,
   insertGeneration,
   insertImages,
   insertJobWithItems,
   insertNotification,
+  insertProject,
   insertUser,
   isUniqueViolation,
   listApiKeysForOwner,
+  listFavoriteFoldersForOwner,
+  listFavoritesForOwner,
   listImagesForOwner,
   listJobEventsAfter,
   listNotificationsAfter,
   listNotificationsForOwner,
+  listProjectImagesForOwner,
+  listProjectsForOwner,
   listUsers,
+  lockImageIdsForOwner,
   migrateToLatest,
+  moveFavorites,
   type NewImageRow,
   type NewUserRow,
+  removeImagesFromProject,
   renewJobItemLease,
   revokeApiKeyForOwner,
   summarizeJobEvents,
@@ -44,7 +60,9 @@ import {
   sumUnitsUsedSince,
   touchApiKeyLastUsed,
   type UserRole,
+  updateProjectForOwner,
   updateUserTier,
+  upsertFavorites,
 } from '../src/index.js'
 
 export interface DatabaseConformanceOptions {
@@ -749,6 +767,115 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
       const deleted = await db().deleteFrom('images').where('user_id', '=', user.id).executeTakeFirstOrThrow()
       expect(deleted.numDeletedRows).toBe(3n)
+    })
+  })
+
+  describe('favorites and projects', () => {
+    it('keeps favorites per owner, pages them by favorite date and files them in folders', async () => {
+      const alice = await insertUser(db(), newUser({ name: 'Alice' }))
+      const bob = await insertUser(db(), newUser({ name: 'Bob' }))
+      const base = Date.parse('2026-03-01T00:00:00Z')
+      const images = await insertImages(
+        db(),
+        Array.from({ length: 5 }, (_, index) =>
+          newImage(alice.id, { created_at: new Date(base + index * 1000) }),
+        ),
+      )
+      const ids = images.map((image) => image.id)
+      const folder = await insertFavoriteFolder(db(), {
+        id: createId('fld'),
+        user_id: alice.id,
+        name: 'Best',
+      })
+      await expect(
+        insertFavoriteFolder(db(), { id: createId('fld'), user_id: alice.id, name: 'Best' }),
+      ).rejects.toSatisfy(isUniqueViolation)
+      await insertFavoriteFolder(db(), { id: createId('fld'), user_id: bob.id, name: 'Best' })
+
+      expect(await upsertFavorites(db(), alice.id, ids.slice(0, 3))).toBe(3)
+      expect(await upsertFavorites(db(), alice.id, ids.slice(0, 3))).toBe(0)
+      expect(await upsertFavorites(db(), alice.id, [ids[0]!], folder.id)).toBe(1)
+      expect(await moveFavorites(db(), alice.id, [ids[1]!, ids[0]!], folder.id)).toBe(1)
+      expect(await findFavoritedImageIds(db(), alice.id, ids)).toHaveLength(3)
+      expect(await findFavoritedImageIds(db(), bob.id, ids)).toEqual([])
+      expect(await findFavoriteForOwner(db(), bob.id, ids[0]!)).toBeUndefined()
+      expect(await findFavoriteForOwner(db(), alice.id, ids[0]!)).toMatchObject({
+        id: ids[0],
+        folder_id: folder.id,
+      })
+      expect((await listFavoritesForOwner(db(), bob.id, { limit: 10 })).items).toEqual([])
+
+      // One statement gave them one favorite date: the image id orders them, across pages.
+      const first = await listFavoritesForOwner(db(), alice.id, { limit: 2 })
+      const second = await listFavoritesForOwner(db(), alice.id, { limit: 2, cursor: first.nextCursor! })
+      expect(second.nextCursor).toBeNull()
+      expect([...first.items, ...second.items].map((row) => row.id)).toEqual(ids.slice(0, 3).sort().reverse())
+      expect(first.items[0]).not.toHaveProperty('search')
+      const filed = await listFavoritesForOwner(db(), alice.id, { limit: 10, folderId: folder.id })
+      expect(filed.items.map((row) => row.id).sort()).toEqual([ids[0], ids[1]].sort())
+      const loose = await listFavoritesForOwner(db(), alice.id, { limit: 10, folderId: null })
+      expect(loose.items.map((row) => row.id)).toEqual([ids[2]])
+      expect((await listFavoriteFoldersForOwner(db(), alice.id, { limit: 10 })).items).toMatchObject([
+        { id: folder.id, favorite_count: 2 },
+      ])
+
+      // An image deleted leaves the favorites; a folder deleted leaves its favorites in no folder.
+      await deleteImageForOwner(db(), alice.id, ids[1]!)
+      expect(
+        await deleteFavoriteFolderForOwner(db(), bob.id, folder.id, { deleteFavorites: true }),
+      ).toBeUndefined()
+      expect(await deleteFavoriteFolderForOwner(db(), alice.id, folder.id, { deleteFavorites: false })).toBe(
+        1,
+      )
+      expect(await findFavoriteForOwner(db(), alice.id, ids[0]!)).toMatchObject({ folder_id: null })
+      expect(await deleteFavorites(db(), bob.id, ids)).toBe(0)
+      expect(await deleteFavorites(db(), alice.id, ids)).toBe(2)
+    })
+
+    it('adds only the owner’s images to the owner’s projects and filters the library by project', async () => {
+      const alice = await insertUser(db(), newUser({ name: 'Alice' }))
+      const bob = await insertUser(db(), newUser({ name: 'Bob' }))
+      const [a, b, c] = await insertImages(db(), [newImage(alice.id), newImage(alice.id), newImage(alice.id)])
+      const [bobs] = await insertImages(db(), [newImage(bob.id)])
+      const project = await insertProject(db(), {
+        id: createId('prj'),
+        user_id: alice.id,
+        name: 'Launch',
+        description: null,
+      })
+      expect(await lockImageIdsForOwner(db(), alice.id, [a!.id, bobs!.id])).toEqual([a!.id])
+      expect(await addImagesToProject(db(), bob.id, project.id, [bobs!.id])).toBe(0)
+      expect(await addImagesToProject(db(), alice.id, project.id, [a!.id, b!.id, bobs!.id])).toBe(2)
+      expect(await addImagesToProject(db(), alice.id, project.id, [a!.id])).toBe(0)
+      expect(await findProjectForOwner(db(), bob.id, project.id)).toBeUndefined()
+      expect(await findProjectForOwner(db(), alice.id, project.id)).toMatchObject({ image_count: 2 })
+      expect((await listProjectsForOwner(db(), alice.id, { limit: 10 })).items).toMatchObject([
+        { id: project.id, image_count: 2 },
+      ])
+      const listed = await listProjectImagesForOwner(db(), alice.id, project.id, { limit: 1 })
+      const rest = await listProjectImagesForOwner(db(), alice.id, project.id, {
+        limit: 1,
+        cursor: listed.nextCursor!,
+      })
+      expect([...listed.items, ...rest.items].map((row) => row.id).sort()).toEqual([a!.id, b!.id].sort())
+      expect((await listProjectImagesForOwner(db(), bob.id, project.id, { limit: 10 })).items).toEqual([])
+      const inProject = await listImagesForOwner(db(), alice.id, { limit: 10, projectId: project.id })
+      expect(inProject.items.map((row) => row.id).sort()).toEqual([a!.id, b!.id].sort())
+      expect((await listImagesForOwner(db(), bob.id, { limit: 10, projectId: project.id })).items).toEqual([])
+
+      expect(await updateProjectForOwner(db(), bob.id, project.id, { name: 'Hacked' })).toBeUndefined()
+      expect(
+        await updateProjectForOwner(db(), alice.id, project.id, { description: 'Spring' }),
+      ).toMatchObject({
+        name: 'Launch',
+        description: 'Spring',
+      })
+      expect(await removeImagesFromProject(db(), alice.id, project.id, [a!.id, c!.id])).toBe(1)
+      await deleteImageForOwner(db(), alice.id, b!.id)
+      expect(await findProjectForOwner(db(), alice.id, project.id)).toMatchObject({ image_count: 0 })
+      expect(await deleteProjectForOwner(db(), bob.id, project.id)).toBe(false)
+      expect(await deleteProjectForOwner(db(), alice.id, project.id)).toBe(true)
+      expect(await findImageForOwner(db(), alice.id, c!.id)).toBeDefined()
     })
   })
 }

@@ -5,6 +5,24 @@ import type { ImageRow, NewImageRow } from '../schema.js'
 import { assertPageLimit, decodeCursor, toPage } from './cursor.js'
 import type { Executor } from './executor.js'
 
+/** The image columns a client may see (never the generated `search` vector). */
+export const IMAGE_COLUMNS = [
+  'images.id',
+  'images.user_id',
+  'images.generation_id',
+  'images.storage_key',
+  'images.mime_type',
+  'images.width',
+  'images.height',
+  'images.bytes',
+  'images.prompt',
+  'images.provider',
+  'images.model',
+  'images.chat_session_id',
+  'images.parent_image_id',
+  'images.created_at',
+] as const
+
 export async function insertImages(db: Executor, rows: NewImageRow[]): Promise<ImageRow[]> {
   if (rows.length === 0) return []
   return db.insertInto('images').values(rows).returningAll().execute()
@@ -39,6 +57,26 @@ export async function findImagesForGeneration(
     .execute()
 }
 
+/**
+ * Which of these ids are the owner's images. Inside a transaction the rows stay share-locked until
+ * it ends, so a concurrent delete cannot slip between this check and the writes that follow.
+ */
+export async function lockImageIdsForOwner(
+  db: Executor,
+  userId: string,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .selectFrom('images')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('id', 'in', ids)
+    .forShare()
+    .execute()
+  return rows.map((row) => row.id)
+}
+
 /** Returns the deleted row (its `storage_key` is for the caller to clean up), or `undefined`. */
 export async function deleteImageForOwner(
   db: Executor,
@@ -63,6 +101,8 @@ export interface ListImagesOptions {
   to?: Date | undefined
   /** Case-insensitive substring of the prompt; `%` and `_` match themselves. */
   q?: string | undefined
+  /** Only images in this project of the owner's (none for someone else's project). */
+  projectId?: string | undefined
 }
 
 /**
@@ -75,7 +115,7 @@ export async function listImagesForOwner(
   options: ListImagesOptions,
 ): Promise<{ items: ImageRow[]; nextCursor: string | null }> {
   assertPageLimit(options.limit)
-  const { provider, from, to, q } = options
+  const { provider, from, to, q, projectId } = options
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
   const rows = await db
     .selectFrom('images')
@@ -88,6 +128,17 @@ export async function listImagesForOwner(
     .$if(from !== undefined, (query) => query.where('created_at', '>=', from!))
     .$if(to !== undefined, (query) => query.where('created_at', '<', to!))
     .$if(q !== undefined && q !== '', (query) => query.where('prompt', 'ilike', `%${escapeLike(q!)}%`))
+    .$if(projectId !== undefined, (query) =>
+      query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('project_images')
+            .select('project_images.image_id')
+            .whereRef('project_images.image_id', '=', 'images.id')
+            .where('project_images.project_id', '=', projectId!)
+            .where('project_images.user_id', '=', userId),
+        ),
+      ),
+    )
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit + 1)

@@ -48,10 +48,40 @@ describe('library.history', () => {
     expect(page.items.map((image) => image.prompt)).toEqual(['timeless'])
   })
 
-  it('accepts a projectId filter, which matches nothing while projects do not exist', async () => {
+  it('filters by project, combined with the other filters and pages', async () => {
+    const { caller } = await harness.createUser()
+    const project = await caller.library.projects.create({ name: 'Filter' })
+    const ids: string[] = []
+    for (const prompt of ['red inside', 'red outside', 'blue inside']) {
+      ids.push((await caller.generate.image({ prompt })).images[0]!.id)
+    }
+    const [inside, , alsoInside] = ids
+    await caller.library.projects.images.add({ projectId: project.id, imageIds: [inside!, alsoInside!] })
+    const listed = await caller.library.history.list({ projectId: project.id })
+    expect(listed.items.map((image) => image.id)).toEqual([alsoInside, inside])
+    const reds = await caller.library.history.list({ projectId: project.id, q: 'red' })
+    expect(reds.items.map((image) => image.id)).toEqual([inside])
+    const first = await caller.library.history.list({ projectId: project.id, limit: 1 })
+    const second = await caller.library.history.list({
+      projectId: project.id,
+      limit: 1,
+      cursor: first.nextCursor!,
+    })
+    expect([...first.items, ...second.items].map((image) => image.id)).toEqual([alsoInside, inside])
+    expect(second.nextCursor).toBeNull()
+  })
+
+  it('says NOT_FOUND for a project filter naming no project of the caller’s', async () => {
+    const owner = await harness.createUser()
     const { caller } = await harness.createUser()
     await caller.generate.image({ prompt: 'loose' })
-    expect(await caller.library.history.list({ projectId: 'prj_1' })).toEqual({ items: [], nextCursor: null })
+    const foreign = await owner.caller.library.projects.create({ name: 'Theirs' })
+    for (const projectId of ['prj_1', foreign.id]) {
+      expect(await expectAppError(caller.library.history.list({ projectId }))).toMatchObject({
+        trpcCode: 'NOT_FOUND',
+        appCode: 'NOT_FOUND',
+      })
+    }
   })
 
   it('rejects a forged cursor as a validation error', async () => {

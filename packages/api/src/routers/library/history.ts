@@ -1,12 +1,13 @@
 /**
  * @module `library.history`: the caller's generated images (owner-filtered; another user's id is NOT_FOUND).
  */
-import { deleteImageForOwner, findImageForOwner, InvalidCursorError, listImagesForOwner } from '@nbl/db'
+import { deleteImageForOwner, findImageForOwner, findProjectForOwner, listImagesForOwner } from '@nbl/db'
 import { z } from 'zod'
-import { AppError, notFound } from '../../errors.js'
+import { notFound } from '../../errors.js'
 import { idSchema, type ListOutput, listInput, providerSchema } from '../../schemas.js'
 import { type Image, imageRowToImage } from '../../services/images/image-output.js'
 import { authedProcedure, router } from '../../trpc.js'
+import { withValidCursor } from './valid-cursor.js'
 
 /** An ISO date-time whose instant falls in years 1..9999, the range PostgreSQL and our cursors take. */
 const boundSchema = (field: string) =>
@@ -32,29 +33,26 @@ const imageIdInput = z.strictObject({ imageId: idSchema })
 
 export const historyRouter = router({
   list: authedProcedure.input(historyListInput).query(async ({ input, ctx }): Promise<ListOutput<Image>> => {
-    // Projects do not exist yet, so no image belongs to one: the filter is accepted (API.md lists
-    // it) and matches nothing.
-    if (input.projectId !== undefined) return { items: [], nextCursor: null }
-    try {
-      const page = await listImagesForOwner(ctx.deps.db, ctx.user.id, {
+    // Another user's project (or none) is NOT_FOUND, like everywhere else, rather than an empty page.
+    if (
+      input.projectId !== undefined &&
+      !(await findProjectForOwner(ctx.deps.db, ctx.user.id, input.projectId))
+    )
+      throw notFound('project')
+    const page = await withValidCursor(() =>
+      listImagesForOwner(ctx.deps.db, ctx.user.id, {
         limit: input.limit,
         ...(input.cursor ? { cursor: input.cursor } : {}),
         ...(input.provider ? { provider: input.provider } : {}),
+        ...(input.projectId ? { projectId: input.projectId } : {}),
         ...(input.from ? { from: new Date(input.from) } : {}),
         ...(input.to ? { to: new Date(input.to) } : {}),
         ...(input.q ? { q: input.q } : {}),
-      })
-      return {
-        items: page.items.map((row) => imageRowToImage(row, ctx.deps, ctx.origin)),
-        nextCursor: page.nextCursor,
-      }
-    } catch (error) {
-      if (error instanceof InvalidCursorError) {
-        throw new AppError('VALIDATION', 'cursor: invalid cursor', {
-          fieldErrors: { cursor: ['invalid cursor'] },
-        })
-      }
-      throw error
+      }),
+    )
+    return {
+      items: page.items.map((row) => imageRowToImage(row, ctx.deps, ctx.origin)),
+      nextCursor: page.nextCursor,
     }
   }),
 

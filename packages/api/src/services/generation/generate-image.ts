@@ -4,10 +4,12 @@
  * idempotency key the first outcome is stored and replayed, and nothing is charged twice.
  */
 import {
+  addImagesToProject,
   createId,
   deleteGenerationForOwner,
   type Executor,
   findImagesForGeneration,
+  findProjectForOwner,
   finishGeneration,
   type GenerationRow,
   type ImageRow,
@@ -236,7 +238,10 @@ async function runGeneration(
 
   const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
   if (!allowed.ok) throw allowed.error
-  if (input.projectId !== undefined) throw new AppError('NOT_FOUND', 'project not found')
+  // Before any reservation: a project that is not the caller's costs nothing. (A batch item checks
+  // again when it runs: its project may have been deleted since the batch was submitted.)
+  if (input.projectId !== undefined && !(await findProjectForOwner(deps.db, user.id, input.projectId)))
+    throw new AppError('NOT_FOUND', 'project not found')
   const perImage = unitsPerImage(deps.quota.costs, input.resolution, options.searchGrounding)
   const units = perImage * input.count
   // Fetching URL references costs up to 4 x 10 MB of downloads: refuse early when the quota or
@@ -369,6 +374,14 @@ async function runGeneration(
     const latencyMs = Math.round(performance.now() - startedAt)
     const stored = await deps.db.transaction().execute(async (trx) => {
       const inserted = await insertImages(trx, rows)
+      // Adds nothing if the project was deleted meanwhile; the images stay in the library.
+      if (input.projectId !== undefined)
+        await addImagesToProject(
+          trx,
+          user.id,
+          input.projectId,
+          inserted.map((row) => row.id),
+        )
       await finishGeneration(trx, user.id, generationId, {
         status: rows.length > 0 ? 'succeeded' : 'failed',
         provider: routed.provider,

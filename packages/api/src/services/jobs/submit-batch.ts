@@ -3,7 +3,13 @@
  * batch's units as ONE request (one cooldown), records the job and its items, wakes the runner.
  * Items are charged on success only: the runner refunds each item that fails or is canceled.
  */
-import { createId, findJobByIdempotencyKey, insertJobWithItems, isUniqueViolation } from '@nbl/db'
+import {
+  createId,
+  findJobByIdempotencyKey,
+  findProjectForOwner,
+  insertJobWithItems,
+  isUniqueViolation,
+} from '@nbl/db'
 import type { Context } from '../../context.js'
 import { AppError } from '../../errors.js'
 import type { GenerateBatchInput } from '../../schemas.js'
@@ -33,10 +39,18 @@ export async function submitBatchCore(
   const units = request.items.map((item, index) => {
     const allowed = deps.quota.assertResolutionAllowed(subject, item.resolution)
     if (!allowed.ok) throw new AppError('FORBIDDEN', `items.${index}: ${allowed.error.message}`)
-    if (item.projectId !== undefined) throw new AppError('NOT_FOUND', `items.${index}: project not found`)
     return unitsPerImage(deps.quota.costs, item.resolution, false) * item.count
   })
   const total = units.reduce((sum, value) => sum + value, 0)
+  // Before the reservation: a project that is not the caller's costs nothing.
+  const projects = new Map<string, boolean>()
+  for (const [index, item] of request.items.entries()) {
+    const { projectId } = item
+    if (projectId === undefined) continue
+    if (!projects.has(projectId))
+      projects.set(projectId, (await findProjectForOwner(deps.db, user.id, projectId)) !== undefined)
+    if (!projects.get(projectId)) throw new AppError('NOT_FOUND', `items.${index}: project not found`)
+  }
 
   const reserved = await deps.quota.reserve(subject, total)
   if (!reserved.ok) throw reserved.error
