@@ -102,6 +102,17 @@ const storageSchema = z.object({
   R2_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 })
 
+/** `library.prompts.suggest` through an OpenAI-compatible chat-completions API; else rule-based. */
+const promptSuggestSchema = z.object({
+  /** The API root with its version (`https://api.openai.com/v1`, `http://localhost:11434/v1`). */
+  PROMPT_SUGGEST_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  PROMPT_SUGGEST_API_KEY: z.string().min(1).optional(),
+  PROMPT_SUGGEST_MODEL: z.string().min(1).max(200).optional(),
+})
+
 const tierKeys = (tier: Tier) => {
   const prefix = `QUOTA_${tier.toUpperCase()}`
   return {
@@ -128,6 +139,7 @@ const providerKeys = (name: ProviderName) => {
 const envSchema = baseSchema
   .extend(authSchema.shape)
   .extend(storageSchema.shape)
+  .extend(promptSuggestSchema.shape)
   .extend(Object.assign({}, ...TIERS.map(tierKeys)))
   .extend(Object.assign({}, ...PROVIDER_NAMES.map(providerKeys)))
   .extend({
@@ -150,6 +162,13 @@ export interface ProviderSettings {
   /** Kling only. */
   accessKey?: string
   secretKey?: string
+}
+
+/** The text model behind `library.prompts.suggest` (an OpenAI-compatible chat-completions API). */
+export interface PromptSuggestSettings {
+  baseUrl: string
+  apiKey?: string
+  model: string
 }
 
 /** Where objects live when not in DATA_DIR/objects. */
@@ -198,6 +217,8 @@ export interface ServerConfig {
   authRedirectOrigins: string[]
   /** Set when S3_BUCKET (or R2_BUCKET) is: objects go to that bucket instead of DATA_DIR/objects. */
   s3?: S3StorageSettings
+  /** Set when PROMPT_SUGGEST_BASE_URL or PROVIDER_OPENAI_API_KEY is: suggestions come from a text model. */
+  promptSuggest?: PromptSuggestSettings
 }
 
 export class ConfigError extends Error {
@@ -311,6 +332,35 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     ...(values.SECRET_KEY ? { secretKey: values.SECRET_KEY } : {}),
     ...(values.BOOTSTRAP_ADMIN_KEY ? { bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY } : {}),
     ...(s3 ? { s3 } : {}),
+    ...promptSuggestFrom(parsed.data as unknown as z.infer<typeof promptSuggestSchema>, providers.openai),
+  }
+}
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1'
+/** A small, cheap chat model; PROMPT_SUGGEST_MODEL picks another. */
+const DEFAULT_PROMPT_SUGGEST_MODEL = 'gpt-4o-mini'
+
+/**
+ * The OpenAI provider's key and base URL stand in for unset PROMPT_SUGGEST_* values, but its key is
+ * only ever sent to the OpenAI provider's own base URL, never to another PROMPT_SUGGEST_BASE_URL.
+ */
+function promptSuggestFrom(
+  values: z.infer<typeof promptSuggestSchema>,
+  openai: ProviderSettings,
+): { promptSuggest?: PromptSuggestSettings } {
+  const openaiBaseUrl = (openai.baseUrl ?? OPENAI_BASE_URL).replace(/\/+$/, '')
+  // An operator who switched the OpenAI provider off did not mean to use it for suggestions either.
+  const openaiUsable = Boolean(openai.apiKey) && openai.enabled !== false
+  const baseUrl = values.PROMPT_SUGGEST_BASE_URL ?? (openaiUsable ? openaiBaseUrl : undefined)
+  if (!baseUrl) return {}
+  const apiKey =
+    values.PROMPT_SUGGEST_API_KEY ?? (openaiUsable && baseUrl === openaiBaseUrl ? openai.apiKey : undefined)
+  return {
+    promptSuggest: {
+      baseUrl,
+      model: values.PROMPT_SUGGEST_MODEL ?? DEFAULT_PROMPT_SUGGEST_MODEL,
+      ...(apiKey ? { apiKey } : {}),
+    },
   }
 }
 

@@ -9,6 +9,7 @@ import {
   connectRedisEventBus,
   createApiKeyAuthenticator,
   createAppMetrics,
+  createChatCompletionsPromptImprover,
   createJobRunner,
   createLocalObjectStore,
   createMemoryEventBus,
@@ -151,6 +152,10 @@ export async function buildDeps(options: {
       ? createRedisRateLimiter({ redis, keyPrefix: config.redisPrefix })
       : createMemoryRateLimiter(),
     moderation: createModerationService(),
+    // Without a configured text model, suggestions come from the rule-based improver.
+    ...(config.promptSuggest
+      ? { promptImprover: createChatCompletionsPromptImprover({ ...config.promptSuggest, logger }) }
+      : {}),
     apiKeys: createApiKeyAuthenticator(db, {
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),

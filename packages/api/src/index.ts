@@ -56,6 +56,16 @@ export {
   requestLogFields,
   runInRequestScope,
 } from './services/observability/request-scope.js'
+export {
+  type ChatCompletionsImproverOptions,
+  createChatCompletionsPromptImprover,
+} from './services/prompts/chat-completions-improver.js'
+export type {
+  PromptImprover,
+  PromptSuggestion,
+  PromptSuggestions,
+} from './services/prompts/prompt-improver.js'
+export { rulesPromptImprover } from './services/prompts/rules-improver.js'
 export { createMemoryQuotaStore } from './services/quota/memory-store.js'
 export * from './services/quota/policy.js'
 export type { QuotaState } from './services/quota/quota-service.js'
