@@ -39,12 +39,28 @@ export {
   type JobRunner,
   type JobScheduler,
 } from './services/jobs/job-runner.js'
+export { readModerationListFile } from './services/moderation/blocklist-file.js'
+export {
+  createKeywordFilter,
+  InvalidModerationEntryError,
+  type KeywordFilter,
+  type KeywordFilterOptions,
+} from './services/moderation/keyword-filter.js'
 export {
   createModerationService,
+  MODERATION_FAIL_MODES,
+  type ModerationFailMode,
   type ModerationPurpose,
   type ModerationRequest,
   type ModerationService,
+  type ModerationServiceOptions,
 } from './services/moderation/moderation.js'
+export {
+  type AIModerator,
+  createOpenAIModerator,
+  ModeratorUnavailableError,
+  type OpenAIModeratorOptions,
+} from './services/moderation/openai-moderator.js'
 export type { Notification } from './services/notifications/notification-output.js'
 export {
   createQuotaWarningNotifier,

@@ -41,6 +41,7 @@ import {
 } from '../schemas.js'
 import { loadPreferences } from '../services/account/settings.js'
 import { generateChatTurn } from '../services/generation/generate-image.js'
+import { assertFieldsAllowed } from '../services/moderation/moderate-fields.js'
 import { type Image, imageRowToImage } from '../services/images/image-output.js'
 import { authedProcedure, router } from '../trpc.js'
 
@@ -168,6 +169,8 @@ export const chatRouter = router({
     const { deps, user } = ctx
     const session = await findChatSessionForOwner(deps.db, user.id, input.sessionId)
     if (!session) throw notFound('chat session')
+    // Before the turn is generated or charged: a blocked message leaves no trace in the session.
+    await assertFieldsAllowed(deps.moderation, [{ path: 'message', text: input.message }], 'generation')
     const earlier = await listChatMessagesForOwner(deps.db, user.id, session.id)
     const { history, parentImageId } = await buildHistory(deps, user.id, earlier)
     const startedAt = new Date()

@@ -33,6 +33,7 @@ import { type AccountSettings, loadPreferences, type SavedPreferences } from '..
 import type { AuthUser } from '../auth/api-keys.js'
 import { type Image, imageRowToImage, imageStorageKey } from '../images/image-output.js'
 import { resolveReferenceImages } from '../images/reference-images.js'
+import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields.js'
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
 import type { Reservation } from '../quota/store.js'
@@ -124,6 +125,8 @@ export async function generateImageCore(
   options: GenerateImageOptions,
 ): Promise<GenerationResult> {
   const { idempotencyKey, ...given } = input
+  // Before the idempotency claim and any quota check: a blocked prompt costs and records nothing.
+  await assertFieldsAllowed(ctx.deps.moderation, promptFields(given), 'generation')
   const preferences = await loadPreferences(ctx.deps.db, ctx.user.id)
   const request = applySavedDefaults(given, preferences.settings)
   if (!idempotencyKey) return runGeneration(request, ctx, options, undefined, false, undefined, preferences)

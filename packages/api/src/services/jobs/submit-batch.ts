@@ -15,6 +15,7 @@ import { AppError } from '../../errors.js'
 import type { GenerateBatchInput } from '../../schemas.js'
 import type { AuthUser } from '../auth/api-keys.js'
 import { requestHash } from '../generation/idempotency.js'
+import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields.js'
 import { unitsPerImage } from '../quota/policy.js'
 
 type AuthedContext = Context & { user: AuthUser }
@@ -42,6 +43,12 @@ export async function submitBatchCore(
     return unitsPerImage(deps.quota.costs, item.resolution, false) * item.count
   })
   const total = units.reduce((sum, value) => sum + value, 0)
+  // Every item before the reservation: one blocked item refuses the batch, and nothing is charged.
+  await assertFieldsAllowed(
+    deps.moderation,
+    request.items.flatMap((item, index) => promptFields(item, `items.${index}.`)),
+    'generation',
+  )
   // Before the reservation: a project that is not the caller's costs nothing.
   const projects = new Map<string, boolean>()
   for (const [index, item] of request.items.entries()) {

@@ -15,6 +15,7 @@ import { AppError } from '../../errors.js'
 import type { GenerateVideoInput } from '../../schemas.js'
 import type { AuthUser } from '../auth/api-keys.js'
 import { requestHash } from '../generation/idempotency.js'
+import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields.js'
 import { unitsForVideo } from '../quota/policy.js'
 
 type AuthedContext = Context & { user: AuthUser }
@@ -60,6 +61,8 @@ export async function submitVideoCore(
     throw error
   }
 
+  // Before the reservation: a blocked prompt charges nothing and records no job.
+  await assertFieldsAllowed(deps.moderation, promptFields(request), 'generation')
   const units = unitsForVideo(deps.quota.costs, request.durationSec)
   const reserved = await deps.quota.reserve({ id: user.id, tier: user.tier }, units)
   if (!reserved.ok) throw reserved.error
