@@ -41,8 +41,8 @@ import {
 } from '../schemas.js'
 import { loadPreferences } from '../services/account/settings.js'
 import { generateChatTurn } from '../services/generation/generate-image.js'
-import { assertFieldsAllowed } from '../services/moderation/moderate-fields.js'
 import { type Image, imageRowToImage } from '../services/images/image-output.js'
+import { assertFieldsAllowed } from '../services/moderation/moderate-fields.js'
 import { authedProcedure, router } from '../trpc.js'
 
 export interface ChatSession {
