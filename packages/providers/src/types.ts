@@ -264,6 +264,12 @@ export interface DownloadedVideo {
   mimeType: string
 }
 
+/** A clip as it arrives, for storing without holding it whole. */
+export interface OpenedVideo {
+  body: ReadableStream<Uint8Array>
+  mimeType: string
+}
+
 /** A video provider adapter (spec v1): submit, poll (by task id, resumable), cancel, download. */
 export interface VideoProvider {
   readonly specificationVersion: 'v1'
@@ -287,6 +293,11 @@ export interface VideoProvider {
     output: Extract<VideoTaskStatus, { status: 'succeeded' }>['output'],
     options?: GenerateOptions,
   ): Promise<DownloadedVideo>
+  /**
+   * Opens a clip the provider serves at a URL as a stream (credentials as for `downloadVideo`), so a
+   * large clip goes to storage as it arrives. Adapters whose clips come inline leave it out.
+   */
+  openVideo?(output: { url: string }, options?: GenerateOptions): Promise<OpenedVideo>
 }
 
 /** One provider call made while serving a request. */

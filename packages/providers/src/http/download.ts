@@ -1,7 +1,7 @@
 /**
  * @module GETting media a provider handed back (result images, clips): https anywhere, or the configured API
  * origin (where a loopback fake serves plain http); credentials only to that origin; a size cap; expired URLs
- * as `task_failed`.
+ * as `task_failed`. Whole (`downloadMedia`) or as a stream to store while it arrives (`openMedia`).
  */
 import { ProviderError, type ProviderName } from '../types.js'
 import type { FetchFunction } from './fast-fetch.js'
@@ -15,6 +15,13 @@ export const MAX_MEDIA_BYTES = 256 * 1024 * 1024
 
 export interface DownloadedMedia {
   data: Uint8Array
+  /** From the response's Content-Type (without parameters), or undefined. */
+  contentType: string | undefined
+}
+
+export interface OpenedMedia {
+  /** The body as it arrives; errors as a ProviderError past `maxBytes` or when the connection fails. */
+  body: ReadableStream<Uint8Array>
   /** From the response's Content-Type (without parameters), or undefined. */
   contentType: string | undefined
 }
@@ -60,6 +67,56 @@ export function mediaUrl(value: string, baseUrl: string): { url: URL; sameOrigin
  */
 export async function downloadMedia(value: string, options: MediaDownloadOptions): Promise<DownloadedMedia> {
   const { provider, what, signal } = options
+  const maxBytes = options.maxBytes ?? MAX_MEDIA_BYTES
+  const response = await requestMedia(value, options)
+  let data: Uint8Array
+  try {
+    data = new Uint8Array(await response.arrayBuffer())
+  } catch (error) {
+    throw providerErrorFromThrown(provider, error, signal)
+  }
+  if (data.byteLength > maxBytes) throw tooLarge(provider, what, maxBytes)
+  return { data, contentType: contentTypeOf(response) }
+}
+
+/**
+ * GETs a media URL like `downloadMedia`, but hands the body over as it arrives, so a large clip can go
+ * straight to storage. The size cap is checked on the way (the stream errors past it).
+ * @throws ProviderError as `downloadMedia`, for everything up to the response headers.
+ */
+export async function openMedia(value: string, options: MediaDownloadOptions): Promise<OpenedMedia> {
+  const { provider, what, signal } = options
+  const maxBytes = options.maxBytes ?? MAX_MEDIA_BYTES
+  const response = await requestMedia(value, options)
+  const reader = response.body?.getReader()
+  let received = 0
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!reader) return controller.close()
+      let chunk: Awaited<ReturnType<typeof reader.read>>
+      try {
+        chunk = await reader.read()
+      } catch (error) {
+        return controller.error(providerErrorFromThrown(provider, error, signal))
+      }
+      if (chunk.done) return controller.close()
+      received += chunk.value.byteLength
+      if (received > maxBytes) {
+        await reader.cancel().catch(() => undefined)
+        return controller.error(tooLarge(provider, what, maxBytes))
+      }
+      controller.enqueue(chunk.value)
+    },
+    cancel(reason) {
+      return reader?.cancel(reason)
+    },
+  })
+  return { body, contentType: contentTypeOf(response) }
+}
+
+/** The checked GET shared by both: an allowed URL, an OK status, no announced size over the cap. */
+async function requestMedia(value: string, options: MediaDownloadOptions): Promise<Response> {
+  const { provider, what, signal } = options
   const failed = (message: string) =>
     new ProviderError({ provider, errorClass: 'task_failed', message: `${provider}: ${message}` })
   if (!URL.canParse(value)) throw failed(`the ${what} URL is invalid`)
@@ -76,17 +133,21 @@ export async function downloadMedia(value: string, options: MediaDownloadOptions
   if (!response.ok) throw await downloadError(response, options)
   if (Number(response.headers.get('content-length')) > maxBytes) {
     await response.body?.cancel().catch(() => undefined)
-    throw failed(`the ${what} is larger than ${maxBytes} bytes; not downloaded`)
+    throw tooLarge(provider, what, maxBytes)
   }
-  let data: Uint8Array
-  try {
-    data = new Uint8Array(await response.arrayBuffer())
-  } catch (error) {
-    throw providerErrorFromThrown(provider, error, signal)
-  }
-  if (data.byteLength > maxBytes) throw failed(`the ${what} is larger than ${maxBytes} bytes; not downloaded`)
-  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() || undefined
-  return { data, contentType }
+  return response
+}
+
+function tooLarge(provider: ProviderName, what: string, maxBytes: number): ProviderError {
+  return new ProviderError({
+    provider,
+    errorClass: 'task_failed',
+    message: `${provider}: the ${what} is larger than ${maxBytes} bytes; not downloaded`,
+  })
+}
+
+function contentTypeOf(response: Response): string | undefined {
+  return response.headers.get('content-type')?.split(';')[0]?.trim() || undefined
 }
 
 async function downloadError(response: Response, options: MediaDownloadOptions): Promise<ProviderError> {

@@ -24,6 +24,7 @@ import type { AppDeps } from '../../deps.js'
 import { logRecordFailure, recordItemFinished } from '../events/job-events.js'
 import { providerFailureToAppError } from '../generation/generate-image.js'
 import { utcDay } from '../quota/policy.js'
+import { storeVideo } from './store-video.js'
 import type { VideoItemInput } from './submit-video.js'
 
 export interface ItemLease {
@@ -74,9 +75,8 @@ export async function runVideoItem(
       if (!adapter || !taskId || !provider) throw new Error('video task without a provider')
       const status: VideoTaskStatus = await adapter.getVideoTask(taskId, { signal: lease.signal })
       if (status.status === 'succeeded') {
-        const video = await adapter.downloadVideo(status.output, { signal: lease.signal })
         const videoKey = `videos/${job.user_id}/${job.id}-${item.index}.mp4`
-        await deps.storage.put(videoKey, video.data, video.mimeType)
+        await storeVideo(deps.storage, adapter, status.output, videoKey, lease.signal)
         const finished = await deps.db.transaction().execute(async (trx) => {
           const updated = await finishJobItem(trx, job.id, item.index, lease.owner, {
             status: 'succeeded',

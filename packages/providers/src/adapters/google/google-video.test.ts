@@ -276,6 +276,23 @@ describe('google video provider: download', () => {
     expect(error).toMatchObject({ errorClass: 'task_failed', status: 404, retryable: false })
   })
 
+  it('opens the clip as a stream through the redirect, with the same bytes and the key kept home', async () => {
+    const url = await finishedUrl()
+    const whole = await provider().downloadVideo({ url })
+    fake.reset()
+    const opened = await provider().openVideo!({ url })
+    expect(opened.mimeType).toBe('video/mp4')
+    expect(new Uint8Array(await new Response(opened.body).arrayBuffer())).toEqual(new Uint8Array(whole.data))
+    expect(fake.requests[0]!.headers['x-goog-api-key']).toBe(fake.apiKey)
+    expect(fake.storage.requests[0]!.headers['x-goog-api-key']).toBeUndefined()
+  })
+
+  it('an expired clip is task_failed when opened as a stream too', async () => {
+    const url = await finishedUrl('lighthouse [expired]')
+    const error = await rejection(provider().openVideo!({ url }))
+    expect(error).toMatchObject({ errorClass: 'task_failed', status: 404 })
+  })
+
   it('passes inline bytes through', async () => {
     const data = new Uint8Array([1, 2, 3])
     expect(await provider().downloadVideo({ data, mimeType: 'video/mp4' })).toEqual({

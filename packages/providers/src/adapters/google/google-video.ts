@@ -14,6 +14,7 @@ import {
 import {
   type DownloadedVideo,
   type GenerateOptions,
+  type OpenedVideo,
   ProviderError,
   type ProviderWarning,
   type VideoCapabilities,
@@ -178,6 +179,10 @@ export function createGoogleVideoProvider(config: GoogleProviderConfig): GoogleV
       return downloadVideoUrl(config, output.url, options.signal)
     },
 
+    async openVideo(output, options = {}) {
+      return openVideoUrl(config, output.url, options.signal)
+    },
+
     async waitForVideo(taskId, options = {}) {
       const { signal } = options
       try {
@@ -316,15 +321,56 @@ function buildStart(
   return { body, warnings, task: { model, durationSec, resolution } }
 }
 
-/**
- * GETs the clip, following redirects by hand so the key goes only to the configured origin (the real API
- * redirects to a storage host, which must not see it).
- */
+/** GETs the whole clip (see `requestVideo`). */
 async function downloadVideoUrl(
   config: GoogleProviderConfig,
   uri: string,
   signal: AbortSignal | undefined,
 ): Promise<DownloadedVideo> {
+  const response = await requestVideo(config, uri, signal)
+  let data: Uint8Array
+  try {
+    data = new Uint8Array(await response.arrayBuffer())
+  } catch (error) {
+    throw providerErrorFromThrown('google', error, signal)
+  }
+  if (data.byteLength === 0) {
+    throw new ProviderError({
+      provider: 'google',
+      errorClass: 'task_failed',
+      message: 'google: the video is empty',
+    })
+  }
+  return { data, mimeType: videoMimeType(response.headers.get('content-type'), data) }
+}
+
+/** The clip as it arrives (see `requestVideo`); Veo serves MP4, so that is assumed when undeclared. */
+async function openVideoUrl(
+  config: GoogleProviderConfig,
+  uri: string,
+  signal: AbortSignal | undefined,
+): Promise<OpenedVideo> {
+  const response = await requestVideo(config, uri, signal)
+  if (!response.body) {
+    throw new ProviderError({
+      provider: 'google',
+      errorClass: 'task_failed',
+      message: 'google: the video is empty',
+    })
+  }
+  const declared = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+  return { body: response.body, mimeType: declared?.startsWith('video/') ? declared : 'video/mp4' }
+}
+
+/**
+ * GETs the clip up to an OK response, following redirects by hand so the key goes only to the configured
+ * origin (the real API redirects to a storage host, which must not see it).
+ */
+async function requestVideo(
+  config: GoogleProviderConfig,
+  uri: string,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   const trustedOrigin = new URL(googleBaseUrl(config)).origin
   let url: URL
   try {
@@ -382,20 +428,7 @@ async function downloadVideoUrl(
             message: `google: video download failed with HTTP ${response.status}`,
           })
     }
-    let data: Uint8Array
-    try {
-      data = new Uint8Array(await response.arrayBuffer())
-    } catch (error) {
-      throw providerErrorFromThrown('google', error, signal)
-    }
-    if (data.byteLength === 0) {
-      throw new ProviderError({
-        provider: 'google',
-        errorClass: 'task_failed',
-        message: 'google: the video is empty',
-      })
-    }
-    return { data, mimeType: videoMimeType(response.headers.get('content-type'), data) }
+    return response
   }
   throw new ProviderError({
     provider: 'google',

@@ -3,7 +3,13 @@
  * encoding inputs as Kling's raw base64.
  */
 import sharp from 'sharp'
-import { type DownloadedMedia, downloadMedia } from '../../http/download.js'
+import {
+  type DownloadedMedia,
+  downloadMedia,
+  type MediaDownloadOptions,
+  type OpenedMedia,
+  openMedia,
+} from '../../http/download.js'
 import { ProviderError, type ReferenceImage } from '../../types.js'
 import { fetchFor } from '../adapter-config.js'
 import type { KlingClient } from './kling-api.js'
@@ -18,14 +24,27 @@ export function downloadKlingOutput(
   url: string,
   signal?: AbortSignal,
 ): Promise<DownloadedMedia> {
-  return downloadMedia(url, {
+  return downloadMedia(url, klingMediaOptions(client, signal))
+}
+
+/** `downloadKlingOutput` as a stream, for storing a clip while it arrives. */
+export function openKlingOutput(
+  client: KlingClient,
+  url: string,
+  signal?: AbortSignal,
+): Promise<OpenedMedia> {
+  return openMedia(url, klingMediaOptions(client, signal))
+}
+
+function klingMediaOptions(client: KlingClient, signal: AbortSignal | undefined): MediaDownloadOptions {
+  return {
     provider: 'kling',
     fetch: fetchFor(client.config),
     baseUrl: client.baseUrl,
     what: 'result',
     credentials: async () => ({ authorization: `Bearer ${await client.tokens.token()}` }),
     signal,
-  })
+  }
 }
 
 // Kling's input rules (providers.md §5.1): jpg/jpeg/png, at least 300 px a side, at most 10 MB.

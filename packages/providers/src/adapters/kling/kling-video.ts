@@ -17,7 +17,7 @@ import {
 import { withOverrides } from '../adapter-config.js'
 import { createKlingTask, getKlingTask, type KlingClient } from './kling-api.js'
 import { klingTaskFailedError } from './kling-error.js'
-import { downloadKlingOutput, toKlingBase64 } from './kling-media.js'
+import { downloadKlingOutput, openKlingOutput, toKlingBase64 } from './kling-media.js'
 import {
   KLING_DEFAULT_POLL_INTERVAL_MS,
   KLING_DEFAULT_VIDEO_MODEL,
@@ -144,6 +144,11 @@ export function createKlingVideoProvider(client: KlingClient): VideoProvider {
       if ('data' in output) return { data: output.data, mimeType: output.mimeType }
       const { data, contentType } = await downloadKlingOutput(client, output.url, options?.signal)
       return { data, mimeType: contentType?.startsWith('video/') ? contentType : 'video/mp4' }
+    },
+
+    async openVideo(output, options) {
+      const { body, contentType } = await openKlingOutput(client, output.url, options?.signal)
+      return { body, mimeType: contentType?.startsWith('video/') ? contentType : 'video/mp4' }
     },
   }
 }

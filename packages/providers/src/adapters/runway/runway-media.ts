@@ -3,7 +3,13 @@
  * origin) and encoding inputs as `data:` URIs.
  */
 import sharp from 'sharp'
-import { type DownloadedMedia, downloadMedia } from '../../http/download.js'
+import {
+  type DownloadedMedia,
+  downloadMedia,
+  type MediaDownloadOptions,
+  type OpenedMedia,
+  openMedia,
+} from '../../http/download.js'
 import type { ReferenceImage } from '../../types.js'
 import { type AdapterConfig, fetchFor } from '../adapter-config.js'
 import { toDataUrl } from '../image-output.js'
@@ -20,14 +26,27 @@ export function downloadRunwayOutput(
   url: string,
   signal?: AbortSignal,
 ): Promise<DownloadedMedia> {
-  return downloadMedia(url, {
+  return downloadMedia(url, runwayMediaOptions(config, signal))
+}
+
+/** `downloadRunwayOutput` as a stream, for storing a clip while it arrives. */
+export function openRunwayOutput(
+  config: AdapterConfig,
+  url: string,
+  signal?: AbortSignal,
+): Promise<OpenedMedia> {
+  return openMedia(url, runwayMediaOptions(config, signal))
+}
+
+function runwayMediaOptions(config: AdapterConfig, signal: AbortSignal | undefined): MediaDownloadOptions {
+  return {
     provider: 'runway',
     fetch: fetchFor(config),
     baseUrl: runwayBaseUrl(config),
     what: 'output',
     credentials: () => ({ authorization: `Bearer ${config.apiKey}`, 'x-runway-version': RUNWAY_API_VERSION }),
     signal,
-  })
+  }
 }
 
 // Runway takes data URIs up to 5 MB; base64 grows bytes by 4/3, so keep raw images under ~3.6 MB.

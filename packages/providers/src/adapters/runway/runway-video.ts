@@ -15,7 +15,7 @@ import { ProviderError } from '../../types.js'
 import { type AdapterConfig, withOverrides } from '../adapter-config.js'
 import { createRunwayTask, deleteRunwayTask, getRunwayTask } from './runway-api.js'
 import { runwayTaskCancelledError, runwayTaskFailedError } from './runway-error.js'
-import { downloadRunwayOutput, toRunwayDataUri } from './runway-media.js'
+import { downloadRunwayOutput, openRunwayOutput, toRunwayDataUri } from './runway-media.js'
 import {
   RUNWAY_DEFAULT_POLL_INTERVAL_MS,
   RUNWAY_DEFAULT_VIDEO_MODEL,
@@ -148,6 +148,11 @@ export function createRunwayVideoProvider(config: AdapterConfig, client: RunwayM
       if ('data' in output) return { data: output.data, mimeType: output.mimeType }
       const { data, contentType } = await downloadRunwayOutput(config, output.url, options?.signal)
       return { data, mimeType: contentType?.startsWith('video/') ? contentType : 'video/mp4' }
+    },
+
+    async openVideo(output, options) {
+      const { body, contentType } = await openRunwayOutput(config, output.url, options?.signal)
+      return { body, mimeType: contentType?.startsWith('video/') ? contentType : 'video/mp4' }
     },
   }
 }
