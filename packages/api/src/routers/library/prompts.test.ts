@@ -216,7 +216,7 @@ describe('library.prompts', () => {
       const request = fake.requests.at(-1)
       expect(request?.path).toBe('/v1/chat/completions')
       expect(request?.headers.authorization).toBe('Bearer sk-suggest')
-      expect((request?.body as { model: string }).model).toBe('suggest-model')
+      expect(request?.body).toMatchObject({ model: 'suggest-model' })
 
       // The model failing falls back to the rules.
       fake.answer({ status: 503, json: { error: { message: 'overloaded' } } })
