@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { AppDeps } from './deps.js'
 import type { AuthUser } from './services/auth/api-keys.js'
+import { type SessionCookies, sessionCookiesOf } from './services/auth/session-cookies.js'
 import { looksLikeJwt, verifyAccessToken } from './services/auth/sessions.js'
 
 export interface ContextInnerOptions {
@@ -13,6 +14,10 @@ export interface ContextInnerOptions {
   /** Origin for absolute URLs in responses. */
   origin?: string
   requestId?: string
+  /** The browser session cookies, only when the request passed the CSRF check. */
+  sessionCookies?: SessionCookies
+  /** Headers of the HTTP response (auth.logout clears the session cookies through them). */
+  responseHeaders?: Headers
 }
 
 export function createContextInner(options: ContextInnerOptions) {
@@ -21,6 +26,8 @@ export function createContextInner(options: ContextInnerOptions) {
     user: options.user ?? null,
     origin: options.deps.config.publicUrl ?? options.origin ?? 'http://localhost',
     requestId: options.requestId ?? randomUUID(),
+    sessionCookies: options.sessionCookies ?? { accessToken: null, refreshToken: null },
+    responseHeaders: options.responseHeaders ?? null,
   }
 }
 
@@ -56,20 +63,36 @@ export async function authenticate(deps: AppDeps, credential: string | null): Pr
   return (await deps.apiKeys.authenticate(credential)) ?? null
 }
 
+/**
+ * Authenticates by header (or `connectionParams`) first; only without one does the browser's
+ * access-token cookie count, and only when the request passes the CSRF check.
+ */
 export async function createRequestContext(options: {
   deps: AppDeps
   request: Request
   requestId: string
   connectionParams?: Record<string, string | undefined> | null
+  responseHeaders?: Headers
 }): Promise<Context> {
-  const user = await authenticate(
-    options.deps,
-    credentialFrom(options.request.headers, options.connectionParams),
-  )
+  const { config } = options.deps
+  const requestOrigin = new URL(options.request.url).origin
+  const sessionCookies = sessionCookiesOf(options.request, {
+    ownOrigin: config.publicUrl ? new URL(config.publicUrl).origin : requestOrigin,
+    corsOrigins: config.corsOrigins ?? [],
+  })
+  const { headers } = options.request
+  // A malformed header is still a header: it never falls back to the cookie.
+  const sentHeaderCredential = headers.has('authorization') || headers.has('x-api-key')
+  const credential =
+    credentialFrom(headers, options.connectionParams) ??
+    (sentHeaderCredential ? null : sessionCookies.accessToken)
+  const user = await authenticate(options.deps, credential)
   return createContextInner({
     deps: options.deps,
     user,
-    origin: new URL(options.request.url).origin,
+    origin: requestOrigin,
     requestId: options.requestId,
+    sessionCookies,
+    ...(options.responseHeaders ? { responseHeaders: options.responseHeaders } : {}),
   })
 }

@@ -52,6 +52,8 @@ export interface AppConfig {
   authRedirectOrigins?: string[]
   /** When set, `GET /metrics` requires `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string
+  /** The built web playground (apps/web/dist), served at `/app/` when set. */
+  webDir?: string
 }
 
 export interface GithubOAuthConfig {

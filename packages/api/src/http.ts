@@ -1,5 +1,6 @@
 /**
- * @module createApp(deps): the Hono app — tRPC at /trpc, health probes, signed /files downloads.
+ * @module createApp(deps): the Hono app — tRPC at /trpc, health probes, signed /files downloads,
+ * the web playground at /app.
  */
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { Hono } from 'hono'
@@ -12,6 +13,7 @@ import type { AppDeps } from './deps.js'
 import { appRouter } from './routers/_app.js'
 import { githubCallbackRoute } from './routes/github-callback.js'
 import { openAIImagesRoute } from './routes/openai-images.js'
+import { WEB_APP_PATH, webAppRoute } from './routes/web-app.js'
 import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
 import { observeRequests, serveMetrics } from './services/observability/http-observability.js'
@@ -123,19 +125,26 @@ export function createApp(
     })
   })
 
+  // The built web playground, when the server was given its directory.
+  if (deps.config.webDir) {
+    app.get(WEB_APP_PATH, (c) => c.redirect(`${WEB_APP_PATH}/`, 301))
+    app.get(`${WEB_APP_PATH}/*`, webAppRoute(deps.config.webDir))
+  }
+
   app.use('/trpc/*', bodyLimit({ maxSize: MAX_TRPC_BODY_BYTES }))
   app.all('/trpc/*', function handleTrpc(c) {
     return fetchRequestHandler({
       endpoint: '/trpc',
       req: c.req.raw,
       router: appRouter,
-      createContext: async ({ req, info }) =>
+      createContext: async ({ req, info, resHeaders }) =>
         withClientIp(
           await createRequestContext({
             deps,
             request: req,
             requestId: c.get('requestId'),
             connectionParams: info.connectionParams,
+            responseHeaders: resHeaders,
           }),
           clientIp(c),
         ),

@@ -14,6 +14,7 @@ import {
   GITHUB_CALLBACK_PATH,
   resolveRedirectTarget,
 } from '../services/auth/github-oauth.js'
+import { clearSessionCookies } from '../services/auth/session-cookies.js'
 import {
   issueSession,
   revokeSession,
@@ -163,13 +164,16 @@ export const authRouter = router({
       }
     }),
 
-  /** Ends the session of the given refresh token and, for a JWT caller, the current one. */
+  /**
+   * Ends the session of the given refresh token (else the browser's refresh cookie, CSRF-checked)
+   * and, for a JWT caller, the current one; a browser's session cookies are cleared.
+   */
   logout: publicProcedure
     .input(z.strictObject({ refreshToken: opaque.optional() }).optional())
     .mutation(async ({ input, ctx }) => {
-      const ended = input?.refreshToken
-        ? await revokeSessionByRefreshToken(ctx.deps.db, input.refreshToken)
-        : undefined
+      const refreshToken = input?.refreshToken ?? ctx.sessionCookies.refreshToken
+      const ended = refreshToken ? await revokeSessionByRefreshToken(ctx.deps.db, refreshToken) : undefined
+      for (const cookie of clearSessionCookies()) ctx.responseHeaders?.append('set-cookie', cookie)
       if (ctx.user?.sessionId) await revokeSession(ctx.deps.db, ctx.user.sessionId)
       const actorId = ctx.user?.id ?? ended?.userId ?? null
       const familyId = ctx.user?.sessionId ?? ended?.familyId
