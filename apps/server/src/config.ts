@@ -55,6 +55,8 @@ const baseSchema = z.object({
   DEFAULT_ROUTING_STRATEGY: z.enum(STRATEGIES).optional(),
   ENABLE_FALLBACK: booleanString.default(true),
   PROVIDER_CATALOG_FILE: z.string().min(1).optional(),
+  /** The built web playground served at /app; default apps/web/dist when it exists, `off` for none. */
+  WEB_DIR: z.string().min(1).optional(),
   SIGNED_URL_TTL_SECONDS: integerString(60, 7 * 86_400).default(3600),
   /** Per user and per client IP; 0 disables. */
   RATE_LIMIT_GENERATE_PER_MINUTE: integerString(0, 1_000_000).default(60),
@@ -205,6 +207,8 @@ export interface ServerConfig {
   enableFallback: boolean
   /** JSON overrides of the provider catalog (capabilities, pricing, profile per provider). */
   providerCatalogFile?: string
+  /** WEB_DIR: the web playground's build to serve at /app (`off`: none). */
+  webDir?: string
   signedUrlTtlSeconds: number
   rateLimits: { generatePerMinute: number; authPerMinute: number }
   trustProxy: boolean
@@ -306,6 +310,7 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     jobConcurrency: values.JOB_CONCURRENCY,
     jobLeaseMs: values.JOB_LEASE_MS,
     ...(values.PROVIDER_CATALOG_FILE ? { providerCatalogFile: values.PROVIDER_CATALOG_FILE } : {}),
+    ...(values.WEB_DIR ? { webDir: values.WEB_DIR } : {}),
     signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
     rateLimits: {
       generatePerMinute: values.RATE_LIMIT_GENERATE_PER_MINUTE,

@@ -2,7 +2,9 @@
  * @module Builds the service graph from configuration: embedded defaults unless networked parts
  * are configured.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   type AppDeps,
   type AppLogger,
@@ -175,6 +177,7 @@ export async function buildDeps(options: {
       corsOrigins: config.corsOrigins,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+      ...webDirOf(config),
     },
     startedAt: Date.now(),
   }
@@ -196,6 +199,14 @@ export async function buildDeps(options: {
       bucket?.destroy()
     },
   }
+}
+
+/** The built playground next to this package (apps/web/dist), unless WEB_DIR names another or `off`. */
+function webDirOf(config: ServerConfig): { webDir?: string } {
+  if (config.webDir === 'off') return {}
+  if (config.webDir) return { webDir: config.webDir }
+  const built = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+  return existsSync(join(built, 'index.html')) ? { webDir: built } : {}
 }
 
 function localObjectStorage(files: LocalObjectStore): Pick<AppDeps, 'storage' | 'localFiles'> {
