@@ -2,8 +2,24 @@
  * @module Configuration: one zod schema over the environment. A bad value stops start-up with a
  * message naming the variable.
  */
-import { DEFAULT_TIERS, TIERS, type Tier, type TierTable } from '@nbl/api'
-import { PROVIDER_NAMES, type ProviderName, RESOLUTIONS, STRATEGIES, type Strategy } from '@nbl/providers'
+import {
+  DEFAULT_TIERS,
+  InvalidModerationEntryError,
+  MODERATION_FAIL_MODES,
+  type ModerationFailMode,
+  parseModerationEntries,
+  TIERS,
+  type Tier,
+  type TierTable,
+} from '@nbl/api'
+import {
+  OPENAI_DEFAULT_BASE_URL,
+  PROVIDER_NAMES,
+  type ProviderName,
+  RESOLUTIONS,
+  STRATEGIES,
+  type Strategy,
+} from '@nbl/providers'
 import { z } from 'zod'
 
 const booleanString = z
@@ -115,6 +131,32 @@ const promptSuggestSchema = z.object({
   PROMPT_SUGGEST_MODEL: z.string().min(1).max(200).optional(),
 })
 
+/** Content moderation: extra keyword lists and the optional AI moderator with its fail modes. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0),
+)
+const moderationSchema = z.object({
+  /** Comma-separated extra terms or `/regex/flags`, always blocked (category `blocklist`). */
+  MODERATION_BLOCKLIST: commaList.default([]),
+  /** A file with one term or `/regex/flags` per line (`#` comments). */
+  MODERATION_BLOCKLIST_FILE: z.string().min(1).optional(),
+  /** Comma-separated terms or phrases never blocked (except sexual content involving minors). */
+  MODERATION_ALLOWLIST: commaList.default([]),
+  MODERATION_AI: z.enum(['none', 'openai']).default('none'),
+  MODERATION_API_KEY: z.string().min(1).optional(),
+  MODERATION_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  MODERATION_MODEL: z.string().min(1).max(200).default('omni-moderation-latest'),
+  MODERATION_TIMEOUT_MS: integerString(100, 60_000).default(3000),
+  MODERATION_ON_ERROR_GENERATION: z.enum(MODERATION_FAIL_MODES).default('keyword-only'),
+  MODERATION_ON_ERROR_PUBLIC: z.enum(MODERATION_FAIL_MODES).default('closed'),
+})
+
 const tierKeys = (tier: Tier) => {
   const prefix = `QUOTA_${tier.toUpperCase()}`
   return {
@@ -142,6 +184,7 @@ const envSchema = baseSchema
   .extend(authSchema.shape)
   .extend(storageSchema.shape)
   .extend(promptSuggestSchema.shape)
+  .extend(moderationSchema.shape)
   .extend(Object.assign({}, ...TIERS.map(tierKeys)))
   .extend(Object.assign({}, ...PROVIDER_NAMES.map(providerKeys)))
   .extend({
@@ -164,6 +207,15 @@ export interface ProviderSettings {
   /** Kling only. */
   accessKey?: string
   secretKey?: string
+}
+
+/** MODERATION_*: the keyword filter's extra lists, the AI moderator, and what to do when it is down. */
+export interface ModerationSettings {
+  blocklist: string[]
+  blocklistFile?: string
+  allowlist: string[]
+  ai?: { provider: 'openai'; apiKey: string; baseUrl: string; model: string; timeoutMs: number }
+  onError: { generation: ModerationFailMode; public: ModerationFailMode }
 }
 
 /** The text model behind `library.prompts.suggest` (an OpenAI-compatible chat-completions API). */
@@ -223,6 +275,7 @@ export interface ServerConfig {
   s3?: S3StorageSettings
   /** Set when PROMPT_SUGGEST_BASE_URL or PROVIDER_OPENAI_API_KEY is: suggestions come from a text model. */
   promptSuggest?: PromptSuggestSettings
+  moderation: ModerationSettings
 }
 
 export class ConfigError extends Error {
@@ -338,6 +391,53 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     ...(values.BOOTSTRAP_ADMIN_KEY ? { bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY } : {}),
     ...(s3 ? { s3 } : {}),
     ...promptSuggestFrom(parsed.data as unknown as z.infer<typeof promptSuggestSchema>, providers.openai),
+    moderation: moderationFrom(parsed.data as unknown as z.infer<typeof moderationSchema>, providers.openai),
+  }
+}
+
+/**
+ * The OpenAI provider's key stands in for MODERATION_API_KEY, but only towards its own base URL;
+ * MODERATION_AI=openai without any key is a configuration error.
+ */
+function moderationFrom(
+  values: z.infer<typeof moderationSchema>,
+  openai: ProviderSettings,
+): ModerationSettings {
+  for (const [name, entries] of [
+    ['MODERATION_BLOCKLIST', values.MODERATION_BLOCKLIST],
+    ['MODERATION_ALLOWLIST', values.MODERATION_ALLOWLIST],
+  ] as const) {
+    try {
+      parseModerationEntries(entries)
+    } catch (error) {
+      if (error instanceof InvalidModerationEntryError) throw new ConfigError([`${name}: ${error.message}`])
+      throw error
+    }
+  }
+  const settings: ModerationSettings = {
+    blocklist: values.MODERATION_BLOCKLIST,
+    allowlist: values.MODERATION_ALLOWLIST,
+    onError: { generation: values.MODERATION_ON_ERROR_GENERATION, public: values.MODERATION_ON_ERROR_PUBLIC },
+    ...(values.MODERATION_BLOCKLIST_FILE ? { blocklistFile: values.MODERATION_BLOCKLIST_FILE } : {}),
+  }
+  if (values.MODERATION_AI === 'none') return settings
+  const openaiBaseUrl = (openai.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '')
+  const baseUrl = values.MODERATION_BASE_URL ?? openaiBaseUrl
+  const apiKey = values.MODERATION_API_KEY ?? (baseUrl === openaiBaseUrl ? openai.apiKey : undefined)
+  if (!apiKey) {
+    throw new ConfigError([
+      'MODERATION_API_KEY: required for MODERATION_AI=openai (or PROVIDER_OPENAI_API_KEY, when MODERATION_BASE_URL is unset)',
+    ])
+  }
+  return {
+    ...settings,
+    ai: {
+      provider: 'openai',
+      apiKey,
+      baseUrl,
+      model: values.MODERATION_MODEL,
+      timeoutMs: values.MODERATION_TIMEOUT_MS,
+    },
   }
 }
 

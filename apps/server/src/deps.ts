@@ -3,7 +3,7 @@
  * are configured.
  */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   type AppDeps,
@@ -13,11 +13,13 @@ import {
   createAppMetrics,
   createChatCompletionsPromptImprover,
   createJobRunner,
+  createKeywordFilter,
   createLocalObjectStore,
   createMemoryEventBus,
   createMemoryQuotaStore,
   createMemoryRateLimiter,
   createModerationService,
+  createOpenAIModerator,
   createQuotaService,
   createQuotaWarningNotifier,
   createRedisConnection,
@@ -28,10 +30,13 @@ import {
   DEFAULT_UNIT_COSTS,
   type EventBus,
   followProviderControl,
+  InvalidModerationEntryError,
   idleJobScheduler,
   type JobRunner,
   type LocalObjectStore,
+  type ModerationService,
   pingRedis,
+  readModerationListFile,
 } from '@nbl/api'
 import {
   countUnfinishedJobItems,
@@ -48,7 +53,8 @@ import {
   type ProviderName,
   type VideoProvider,
 } from '@nbl/providers'
-import type { ServerConfig } from './config.js'
+import { ConfigError, type ModerationSettings, type ServerConfig } from './config.js'
+import { findBaseDirectory } from './workspace-root.js'
 
 export interface BuiltDeps {
   deps: AppDeps
@@ -70,6 +76,8 @@ export async function buildDeps(options: {
   catalog?: Partial<Record<ProviderName, CatalogOverrides>>
 }): Promise<BuiltDeps> {
   const { config, logger } = options
+  // Before anything is opened: a bad block list stops start-up without leaving connections behind.
+  const moderation = await buildModeration(config.moderation, logger)
   const database = await createDatabase({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
     max: config.databasePoolMax,
@@ -153,7 +161,7 @@ export async function buildDeps(options: {
     rateLimiter: redis
       ? createRedisRateLimiter({ redis, keyPrefix: config.redisPrefix })
       : createMemoryRateLimiter(),
-    moderation: createModerationService(),
+    moderation,
     // Without a configured text model, suggestions come from the rule-based improver.
     ...(config.promptSuggest
       ? { promptImprover: createChatCompletionsPromptImprover({ ...config.promptSuggest, logger }) }
@@ -211,4 +219,36 @@ function webDirOf(config: ServerConfig): { webDir?: string } {
 
 function localObjectStorage(files: LocalObjectStore): Pick<AppDeps, 'storage' | 'localFiles'> {
   return { storage: files, localFiles: files }
+}
+
+/** The keyword filter (built-in terms plus MODERATION_BLOCKLIST / _FILE / _ALLOWLIST) and the AI moderator. */
+async function buildModeration(settings: ModerationSettings, logger: AppLogger): Promise<ModerationService> {
+  let fileEntries: string[] = []
+  if (settings.blocklistFile) {
+    // Relative to the repository root when run from it, like DATA_DIR.
+    const file = resolve(findBaseDirectory(), settings.blocklistFile)
+    try {
+      fileEntries = await readModerationListFile(file)
+    } catch (error) {
+      throw new ConfigError([`MODERATION_BLOCKLIST_FILE: cannot read ${file} (${(error as Error).message})`])
+    }
+  }
+  let keywordFilter: ReturnType<typeof createKeywordFilter>
+  try {
+    keywordFilter = createKeywordFilter({
+      blocklist: [...settings.blocklist, ...fileEntries],
+      allowlist: settings.allowlist,
+    })
+  } catch (error) {
+    if (error instanceof InvalidModerationEntryError) {
+      throw new ConfigError([`MODERATION_BLOCKLIST_FILE: ${error.message}`])
+    }
+    throw error
+  }
+  return createModerationService({
+    keywordFilter,
+    ...(settings.ai ? { aiModerator: createOpenAIModerator(settings.ai) } : {}),
+    onError: settings.onError,
+    logger,
+  })
 }

@@ -45,6 +45,7 @@ export {
   InvalidModerationEntryError,
   type KeywordFilter,
   type KeywordFilterOptions,
+  parseModerationEntries,
 } from './services/moderation/keyword-filter.js'
 export {
   createModerationService,
