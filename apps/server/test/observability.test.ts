@@ -161,6 +161,7 @@ describe('GET /metrics', () => {
       /nbl_provider_attempts_total\{provider="local",kind="image",outcome="succeeded",error_class=""\} \d+/,
     )
     expect(text).toMatch(/nbl_provider_latency_seconds_count\{provider="local",kind="image"\} \d+/)
+    expect(text).toMatch(/nbl_generations_total\{kind="image",provider="local",outcome="succeeded"\} [1-9]/)
     expect(text).toMatch(/nbl_quota_rejections_total\{app_code="QUOTA_EXCEEDED"\} [1-9]/)
     expect(text).toMatch(/nbl_job_queue_depth 0/)
     expect(text).toMatch(/nbl_provider_breaker_state\{provider="local",kind="image",state="closed"\} 1/)

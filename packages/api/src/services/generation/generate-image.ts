@@ -347,6 +347,7 @@ async function runGeneration(
         finishedAt: new Date(),
       })
       recorded = true
+      deps.metrics?.generation(chat ? 'chat' : options.kind, 'none', 'failed')
       throw appError ?? error
     }
 
@@ -407,6 +408,11 @@ async function runGeneration(
       return inserted
     })
     recorded = true
+    deps.metrics?.generation(
+      chat ? 'chat' : options.kind,
+      routed.provider,
+      stored.length > 0 ? 'succeeded' : 'failed',
+    )
     if (stored.length === 0) {
       throw new AppError('PROVIDERS_FAILED', 'The provider returned no image', { attempts: routed.attempts })
     }

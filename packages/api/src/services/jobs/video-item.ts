@@ -106,6 +106,7 @@ export async function runVideoItem(
         // Lost the item meanwhile (canceled, or taken over): whoever holds it settles it.
         if (!finished) await deps.storage.delete(videoKey)
         else {
+          deps.metrics?.generation('video', provider, 'succeeded')
           await recordItemFinished(deps, {
             job: finished,
             index: item.index,
@@ -138,6 +139,7 @@ export async function runVideoItem(
       errorMessage: message,
     })
     if (finished) {
+      deps.metrics?.generation('video', item.provider ?? 'none', 'failed')
       await deps.quota.refund(job.user_id, utcDay(job.created_at.getTime()), item.units)
       await recordItemFinished(deps, {
         job: finished,

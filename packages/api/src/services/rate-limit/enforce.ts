@@ -23,6 +23,10 @@ export const GENERATION_PATHS: ReadonlySet<string> = new Set([
   'generate.search',
   'generate.batch',
   'generate.video',
+  // Also paid or upstream work: a chat turn and a template use generate; suggest may call a text model.
+  'chat.send',
+  'library.templates.use',
+  'library.prompts.suggest',
 ])
 
 export const isAuthPath = (path: string): boolean => path === 'auth' || path.startsWith('auth.')
