@@ -82,6 +82,11 @@ describe('keyword filter', () => {
       'Al Gore giving a speech',
       'a Gore-Tex jacket',
       'viewed with the naked eye',
+      'the naked truth',
+      'Kinder spielen im Park',
+      'niños jugando en la playa',
+      'Nina Simone at the piano',
+      'a bloody mary cocktail',
       'nude lipstick on a marble table',
       'Spic and Span',
     ]) {

@@ -338,6 +338,8 @@ export const BUILT_IN_RULES: readonly ModerationRule[] = [
  */
 export const BUILT_IN_ALLOWLIST: readonly string[] = [
   'naked eye',
+  'naked truth',
+  'naked flame',
   'nude color*',
   'nude colour*',
   'nude tone*',
