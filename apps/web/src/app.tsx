@@ -14,9 +14,11 @@ export function App() {
   const queryClient = useQueryClient()
   // Without a stored key, the session cookie (after a GitHub sign-in) may still sign us in.
   const [session, setSession] = useState<Session | null>(storedSession)
+  // Bumped on every sign-in and sign-out, so `me` is asked again even when the session kind is the same.
+  const [epoch, setEpoch] = useState(0)
   const client = useMemo(() => clientFor(session), [session])
   const me = useQuery({
-    queryKey: ['me', session?.kind ?? 'cookie'],
+    queryKey: ['me', session?.kind ?? 'cookie', epoch],
     queryFn: () => client.auth.me.query(),
   })
 
@@ -26,6 +28,7 @@ export function App() {
     forgetApiKey()
     queryClient.clear()
     setSession(null)
+    setEpoch((current) => current + 1)
   }
 
   return (
@@ -60,6 +63,7 @@ export function App() {
           onSignedIn={(next) => {
             queryClient.clear()
             setSession(next)
+            setEpoch((current) => current + 1)
           }}
         />
       )}

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakeGithub, startFakeGithub } from '../../../packages/api/test/github-fake.js'
 
 const WEB_DIST = fileURLToPath(new URL('../dist/', import.meta.url))
 const SERVER_DIR = fileURLToPath(new URL('../../server/', import.meta.url))
@@ -25,7 +26,7 @@ interface Server {
 }
 
 /** Starts the server process and resolves once it prints its URL and "ready in". */
-function startServer(dataDir: string): Promise<Server> {
+function startServer(dataDir: string, github: FakeGithub): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: SERVER_DIR,
     env: {
@@ -38,6 +39,10 @@ function startServer(dataDir: string): Promise<Server> {
       WEB_DIR: WEB_DIST,
       BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
       RATE_LIMIT_GENERATE_PER_MINUTE: '0',
+      GITHUB_CLIENT_ID: github.config.clientId,
+      GITHUB_CLIENT_SECRET: github.config.clientSecret,
+      GITHUB_OAUTH_BASE_URL: github.config.oauthBaseUrl,
+      GITHUB_API_BASE_URL: github.config.apiBaseUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -78,6 +83,7 @@ async function expectLoadedImages(page: Page, selector: string, count: number) {
 }
 
 let dataDir: string
+let github: FakeGithub | undefined
 let server: Server | undefined
 let browser: Browser | undefined
 let page: Page
@@ -89,7 +95,8 @@ beforeAll(async () => {
   }
   await mkdir(RESULTS, { recursive: true })
   dataDir = await mkdtemp(join(tmpdir(), 'nbl-web-test-'))
-  server = await startServer(dataDir)
+  github = await startFakeGithub()
+  server = await startServer(dataDir, github)
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -114,6 +121,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await stopServer(server)
+  await github?.close()
   if (dataDir) await rm(dataDir, { recursive: true, force: true })
 })
 
@@ -192,5 +200,41 @@ describe('the web playground in Chromium', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('nbl.apiKey'))).toBeNull()
     // The wrong key's 401 is the only error the browser may have logged.
     expect(pageErrors.filter((message) => !/401/.test(message))).toEqual([])
+  })
+})
+
+describe('GitHub sign-in in the browser (session cookies)', () => {
+  it('signs in through GitHub, generates with the cookie session, and signs out', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 1400 } })
+    try {
+      const tab = await context.newPage()
+      await tab.goto(`${server!.url}/app/`)
+      // The page → auth.loginUrl → (fake) GitHub → /auth/github/callback (cookies) → back to /app/.
+      await tab.getByTestId('sign-in-github').click()
+      await tab.getByTestId('quota-meter').waitFor({ timeout: 30_000 })
+      expect(new URL(tab.url()).pathname).toBe('/app/')
+      expect(await tab.getByTestId('signed-in-as').textContent()).toContain('octocat')
+      const cookies = await context.cookies(server!.url)
+      const access = cookies.find((cookie) => cookie.name === 'nbl_access_token')
+      expect(access).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
+      // Nothing for page scripts: the token is neither in storage nor readable as a cookie.
+      expect(await tab.evaluate(() => [document.cookie, sessionStorage.length])).toEqual(['', 0])
+
+      await tab.getByLabel('Prompt', { exact: true }).fill('an octopus reading a map')
+      await tab.getByTestId('generate').click()
+      await expectLoadedImages(tab, '[data-testid="result-image"]', 1)
+      await tab.screenshot({ path: join(RESULTS, 'github-session.png'), fullPage: true })
+
+      await tab.getByTestId('sign-out').click()
+      await tab.getByTestId('sign-in-github').waitFor()
+      expect((await context.cookies(server!.url)).map((cookie) => cookie.name)).not.toContain(
+        'nbl_access_token',
+      )
+      // The revoked session does not come back on reload.
+      await tab.reload()
+      await tab.getByTestId('sign-in-github').waitFor()
+    } finally {
+      await context.close()
+    }
   })
 })
