@@ -1,7 +1,6 @@
 /**
  * @module createClient: the typed tRPC client for Nano Banana Lab (batched HTTP + SSE subscriptions).
  */
-import type { AppRouter } from '@nbl/api'
 import {
   createTRPCClient,
   httpBatchLink,
@@ -10,7 +9,18 @@ import {
   type TRPCClient,
 } from '@trpc/client'
 import { EventSource as EventSourcePonyfill, type FetchLike } from 'eventsource'
+import {
+  createAuthState,
+  retryUnauthorizedLink,
+  type SessionTokens,
+  type UnauthorizedAnswer,
+} from './auth.js'
+import type { AppRouter } from './router.js'
 
+/**
+ * Options of `createClient`. Give one credential: `apiKey`, `getToken` or `session`.
+ * @example const options: ClientOptions = { url: 'http://127.0.0.1:3000', apiKey: 'nbl_…' }
+ */
 export interface ClientOptions {
   /** The server's origin, e.g. `http://localhost:3000` (`/trpc` is added). */
   url: string
@@ -18,12 +28,29 @@ export interface ClientOptions {
   apiKey?: string
   /** Or a function returning a bearer token (called per request). */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>
+  /**
+   * Or a JWT session (from `auth.callback`): the access token is sent, and on a 401 the client calls
+   * `auth.refresh` with the refresh token (once, shared by concurrent calls) and retries the call once.
+   */
+  session?: SessionTokens
+  /** Told the rotated tokens after each refresh, to persist them (the old refresh token is spent). */
+  onSessionRefreshed?: (tokens: SessionTokens) => void | Promise<void>
+  /**
+   * Called when a query or mutation fails with 401: return a new token (used from then on) or `true`
+   * (getToken is asked again) to retry the call once; anything else lets the error through.
+   * Takes precedence over the built-in session refresh.
+   */
+  onUnauthorized?: () => UnauthorizedAnswer | Promise<UnauthorizedAnswer>
   /** A custom fetch (tests, proxies). */
   fetch?: typeof fetch
   /** Extra headers on every HTTP request. */
   headers?: Record<string, string>
 }
 
+/**
+ * The typed client: `client.<namespace>.<procedure>.query | mutate | subscribe`.
+ * @example const quota = await client.quota.status.query()
+ */
 export type NanoBananaClient = TRPCClient<AppRouter>
 
 type TokenSource = () => Promise<string | undefined>
@@ -82,7 +109,8 @@ export function subscriptionTransport(
 }
 
 /**
- * Creates a typed client for every procedure of the API.
+ * Creates a typed client for every procedure of the API. Works in browsers (their EventSource, token
+ * in connectionParams) and in Node (the `eventsource` ponyfill, token in a header).
  * @example
  * const client = createClient({ url: 'http://localhost:3000', apiKey: process.env.NBL_API_KEY })
  * const result = await client.generate.image.mutate({ prompt: 'a banana in space', resolution: '1K' })
@@ -90,8 +118,12 @@ export function subscriptionTransport(
  */
 export function createClient(options: ClientOptions): NanoBananaClient {
   const base = `${options.url.replace(/\/+$/, '')}/trpc`
-  const token = async (): Promise<string | undefined> =>
-    options.apiKey ?? (options.getToken ? ((await options.getToken()) ?? undefined) : undefined)
+  const auth = createAuthState(options, {
+    url: base,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+  })
+  const token = auth.token
   // Browsers have EventSource; Node 20 does not, so use the ponyfill there only.
   const transport = subscriptionTransport(
     options,
@@ -101,6 +133,7 @@ export function createClient(options: ClientOptions): NanoBananaClient {
 
   return createTRPCClient<AppRouter>({
     links: [
+      ...(auth.canRecover ? [retryUnauthorizedLink(auth)] : []),
       splitLink({
         condition: (operation) => operation.type === 'subscription',
         // One call per branch: each EventSource class types its own options.
