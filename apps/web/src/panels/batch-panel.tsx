@@ -1,8 +1,8 @@
 /**
  * @module Many prompts → generate.batch, with a live progress bar fed by the job's event stream
- * (generate.jobs.events over SSE; it ends after the `done` event).
+ * (the SDK's watchJob over generate.jobs.events: resumes after a dropped connection, ends at `done`).
  */
-import type { Image } from '@nbl/sdk'
+import { type Image, watchJob } from '@nbl/sdk'
 import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { useClient } from '../client-context'
@@ -26,9 +26,24 @@ export function BatchPanel() {
   const [progress, setProgress] = useState<Progress | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
-  const subscription = useRef<{ unsubscribe(): void } | null>(null)
+  const watching = useRef<AbortController | null>(null)
 
-  useEffect(() => () => subscription.current?.unsubscribe(), [])
+  useEffect(() => () => watching.current?.abort(), [])
+
+  async function follow(jobId: string, signal: AbortSignal) {
+    for await (const event of watchJob(client, jobId, { signal })) {
+      setProgress((current) => {
+        if (!current || current.jobId !== jobId) return current
+        if (event.type === 'progress') {
+          return { ...current, done: event.done, failed: event.failed, total: event.total }
+        }
+        if (event.type === 'item') {
+          return event.image ? { ...current, images: [...current.images, event.image] } : current
+        }
+        return { ...current, status: event.status }
+      })
+    }
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault()
@@ -37,7 +52,9 @@ export function BatchPanel() {
       .map((line) => line.trim())
       .filter((line) => line.length > 0)
     if (prompts.length === 0) return
-    subscription.current?.unsubscribe()
+    watching.current?.abort()
+    const controller = new AbortController()
+    watching.current = controller
     setError(null)
     setBusy(true)
     try {
@@ -46,36 +63,14 @@ export function BatchPanel() {
       })
       setProgress({ jobId, total, done: 0, failed: 0, status: 'queued', images: [] })
       void queryClient.invalidateQueries({ queryKey: QUOTA_KEY })
-      subscription.current = client.generate.jobs.events.subscribe(
-        { jobId },
-        {
-          onData: ({ data }) => {
-            setProgress((current) => {
-              if (!current || current.jobId !== jobId) return current
-              if (data.type === 'progress') {
-                return { ...current, done: data.done, failed: data.failed, total: data.total }
-              }
-              if (data.type === 'item') {
-                return data.image ? { ...current, images: [...current.images, data.image] } : current
-              }
-              return { ...current, status: data.status }
-            })
-            if (data.type === 'done') {
-              setBusy(false)
-              void queryClient.invalidateQueries({ queryKey: QUOTA_KEY })
-              void queryClient.invalidateQueries({ queryKey: HISTORY_KEY })
-            }
-          },
-          onError: (caught) => {
-            setError(caught)
-            setBusy(false)
-          },
-        },
-      )
+      await follow(jobId, controller.signal)
+      void queryClient.invalidateQueries({ queryKey: HISTORY_KEY })
     } catch (caught) {
-      setError(caught)
-      setBusy(false)
+      if (!controller.signal.aborted) setError(caught)
+    } finally {
+      if (watching.current === controller) setBusy(false)
     }
+    void queryClient.invalidateQueries({ queryKey: QUOTA_KEY })
   }
 
   const finished = progress ? progress.done + progress.failed : 0
