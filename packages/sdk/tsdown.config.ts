@@ -8,7 +8,7 @@ export default defineConfig({
   target: 'es2022',
   fixedExtension: false,
   dts: false,
-  sourcemap: true,
+  sourcemap: false,
   clean: true,
   // Installed beside the SDK, never copied into it.
   deps: { neverBundle: ['@trpc/client', '@trpc/server', /^@trpc\/server\//, 'eventsource'] },
