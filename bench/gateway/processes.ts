@@ -1,0 +1,137 @@
+/**
+ * @module Child processes of the gateway benchmark: the fake upstream and the server (run as `pnpm start`
+ * runs it, `tsx src/main.ts`, but as one `node --import tsx` process so its RSS is the server's alone),
+ * and the server's peak RSS per scenario from /proc.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url))
+const serverDir = fileURLToPath(new URL('../../apps/server/', import.meta.url))
+
+export interface FakeUpstream {
+  url: string
+  baseUrl: string
+  apiKey: string
+  stop(): Promise<void>
+}
+
+export async function startFakeUpstream(latencyMs: number): Promise<FakeUpstream> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./fake-upstream.ts', import.meta.url)), String(latencyMs)],
+    { cwd: benchDir, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> })
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`fake upstream exited (${code})`)))
+  })
+  lines.close()
+  const info = JSON.parse(first) as { url: string; baseUrl: string; apiKey: string }
+  return { ...info, stop: () => stopChild(child) }
+}
+
+export interface ServerProcess {
+  url: string
+  pid: number
+  logFile: string
+  /** Resets the kernel's peak-RSS mark (VmHWM) so the next read is this scenario's peak. */
+  resetPeakRss(): void
+  /** Peak RSS in MiB since the last reset (VmHWM; polled VmRSS where the reset is not allowed). */
+  peakRssMiB(): number
+  stop(): Promise<void>
+}
+
+export interface ServerOptions {
+  env: Record<string, string>
+  logFile: string
+  /** Directory for a `--cpu-prof` profile of the server, written when it exits. */
+  cpuProfDir?: string
+}
+
+export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  const log = openSync(options.logFile, 'w')
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+      '--import',
+      'tsx',
+      'src/main.ts',
+    ],
+    // Only what the benchmark sets: no provider key or database from the caller's environment leaks in.
+    {
+      cwd: serverDir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+      stdio: ['ignore', log, log],
+    },
+  )
+  const pid = child.pid
+  if (pid === undefined) throw new Error('the server did not start')
+  const url = await waitForListening(child, options.logFile)
+
+  let canReset = true
+  let sampledPeak = 0
+  // Where clear_refs is refused, poll VmRSS instead (every 50 ms; the peak between samples may be missed).
+  let sampler: NodeJS.Timeout | undefined
+  const readStatus = (field: 'VmHWM' | 'VmRSS') => {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
+    return match ? Number(match[1]) / 1024 : 0
+  }
+  return {
+    url,
+    pid,
+    logFile: options.logFile,
+    resetPeakRss() {
+      sampledPeak = 0
+      if (canReset) {
+        try {
+          writeFileSync(`/proc/${pid}/clear_refs`, '5')
+          return
+        } catch {
+          canReset = false
+        }
+      }
+      sampler ??= setInterval(() => {
+        sampledPeak = Math.max(sampledPeak, readStatus('VmRSS'))
+      }, 50)
+    },
+    peakRssMiB() {
+      return canReset ? readStatus('VmHWM') : Math.max(sampledPeak, readStatus('VmRSS'))
+    },
+    async stop() {
+      if (sampler) clearInterval(sampler)
+      await stopChild(child)
+    },
+  }
+}
+
+async function waitForListening(child: ChildProcess, logFile: string): Promise<string> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`the server exited (${child.exitCode}):\n${readFileSync(logFile, 'utf8')}`)
+    }
+    const match = /listening on (http:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'))
+    if (match?.[1]) return match[1]
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`the server did not listen within 60 s; see ${logFile}`)
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.once('exit', () => {
+      clearTimeout(killer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
