@@ -73,7 +73,7 @@ describe('moderation configuration', () => {
     expect(() => load({ MODERATION_AI: 'openai' })).toThrow(ConfigError)
   })
 
-  it.each([
+  it.each<Record<string, string>>([
     { MODERATION_AI: 'perspective' },
     { MODERATION_ON_ERROR_PUBLIC: 'sometimes' },
     { MODERATION_TIMEOUT_MS: '0' },

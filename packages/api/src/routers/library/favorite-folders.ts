@@ -71,13 +71,11 @@ export const favoriteFoldersRouter = router({
 
   /** `favorites`: how many favorites were moved to "no folder" (or deleted, with `deleteFavorites`). */
   delete: authedProcedure.input(folderDeleteInput).mutation(async ({ input, ctx }) => {
-    const affected = await ctx.deps.db
-      .transaction()
-      .execute((trx) =>
-        deleteFavoriteFolderForOwner(trx, ctx.user.id, input.folderId, {
-          deleteFavorites: input.deleteFavorites,
-        }),
-      )
+    const affected = await ctx.deps.db.transaction().execute((trx) =>
+      deleteFavoriteFolderForOwner(trx, ctx.user.id, input.folderId, {
+        deleteFavorites: input.deleteFavorites,
+      }),
+    )
     if (affected === undefined) throw notFound('folder')
     return { ok: true as const, favorites: affected }
   }),
