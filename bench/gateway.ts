@@ -52,6 +52,8 @@ interface Row extends LoadStats {
   addedP50Ms: number | null
   addedP99Ms: number | null
   peakRssMiB: number | null
+  /** Server CPU (user + system, all threads) per successful request: what one request costs the server. */
+  serverCpuMsPerRequest: number | null
 }
 
 interface ContentionRow extends LoadStats {
@@ -145,7 +147,9 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
         if (WARMUP > 0) await runLoad({ ...load, duration: WARMUP })
         server.resetPeakRss()
         const startedUs = monotonicUs()
+        const cpuBefore = server.cpuMs()
         const stats = await runLoad({ ...load, duration: DURATION })
+        const serverCpuMs = server.cpuMs() - cpuBefore
         if (target.name !== 'direct') loadWindows.push([startedUs, monotonicUs()])
         if (target.name === 'direct') direct[connections] = stats
         const baseline = direct[connections]
@@ -157,6 +161,8 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
           addedP50Ms: target.name === 'direct' || !baseline ? null : round(stats.p50Ms - baseline.p50Ms, 3),
           addedP99Ms: target.name === 'direct' || !baseline ? null : round(stats.p99Ms - baseline.p99Ms, 3),
           peakRssMiB: target.name === 'direct' ? null : round(server.peakRssMiB(), 1),
+          serverCpuMsPerRequest:
+            target.name === 'direct' ? null : round(serverCpuMs / Math.max(1, stats.ok), 2),
         })
         printRow(rows.at(-1) as Row)
       }
@@ -266,6 +272,7 @@ function printRow(row: Row): void {
   process.stdout.write(
     `${row.mode} ${row.upstreamMs} ms, ${row.target}, ${row.connections} conn: ${row.reqPerSec} req/s, ` +
       `p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms${row.addedP50Ms === null ? '' : `, added p50 ${row.addedP50Ms} ms`}` +
+      `${row.serverCpuMsPerRequest === null ? '' : `, server CPU ${row.serverCpuMsPerRequest} ms/req, peak RSS ${row.peakRssMiB} MiB`}` +
       `${row.non2xx || row.errors ? `, non-2xx ${row.non2xx}, errors ${row.errors}` : ''}\n`,
   )
 }
@@ -283,6 +290,7 @@ console.table(
     'added p50': row.addedP50Ms ?? '',
     'added p99': row.addedP99Ms ?? '',
     'peak RSS MiB': row.peakRssMiB ?? '',
+    'server CPU ms/req': row.serverCpuMsPerRequest ?? '',
     'non-2xx/err': row.non2xx + row.errors,
   })),
 )

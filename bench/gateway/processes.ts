@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url'
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
 const serverDir = fileURLToPath(new URL('../../apps/server/', import.meta.url))
 
+/** USER_HZ: 100 on every Linux build that matters here (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100
+
 export interface FakeUpstream {
   url: string
   baseUrl: string
@@ -42,6 +45,8 @@ export interface ServerProcess {
   resetPeakRss(): void
   /** Peak RSS in MiB since the last reset (VmHWM; polled VmRSS where the reset is not allowed). */
   peakRssMiB(): number
+  /** User + system CPU time of the server process (all its threads) so far, in ms. */
+  cpuMs(): number
   stop(): Promise<void>
 }
 
@@ -102,6 +107,12 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     },
     peakRssMiB() {
       return canReset ? readStatus('VmHWM') : Math.max(sampledPeak, readStatus('VmRSS'))
+    },
+    cpuMs() {
+      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the `(comm)` field.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
     },
     async stop() {
       if (sampler) clearInterval(sampler)

@@ -13,6 +13,7 @@ import type { AppDeps } from '../deps.js'
 import { type AppCode, describeError } from '../errors.js'
 import { createCaller } from '../routers/_app.js'
 import { outputFormatSchema } from '../schemas.js'
+import { type Image, imageStorageKey } from '../services/images/image-output.js'
 import { withClientIp } from '../services/rate-limit/enforce.js'
 import { mapOpenAISize } from './openai-size.js'
 
@@ -120,7 +121,7 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
         result.images.map(async (image) => {
           const revised = result.text ? { revised_prompt: result.text } : {}
           if (asUrl) return { url: image.url, ...revised }
-          return { b64_json: await imageBase64(deps, ctx.user?.id, image.id), ...revised }
+          return { b64_json: await imageBase64(deps, ctx.user?.id ?? '', image), ...revised }
         }),
       )
       c.header('x-nbl-generation-id', result.id)
@@ -150,14 +151,9 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
   }
 }
 
-async function imageBase64(deps: AppDeps, userId: string | undefined, imageId: string): Promise<string> {
-  const row = await deps.db
-    .selectFrom('images')
-    .select('storage_key')
-    .where('id', '=', imageId)
-    .where('user_id', '=', userId ?? '')
-    .executeTakeFirstOrThrow()
-  const bytes = await deps.storage.read(row.storage_key)
-  if (!bytes) throw new Error(`stored image ${imageId} is missing`)
+/** The stored bytes of an image the call just returned: its key follows from owner, id and type. */
+async function imageBase64(deps: AppDeps, userId: string, image: Image): Promise<string> {
+  const bytes = await deps.storage.read(imageStorageKey(userId, image.id, image.mimeType))
+  if (!bytes) throw new Error(`stored image ${image.id} is missing`)
   return Buffer.from(bytes).toString('base64')
 }
