@@ -39,6 +39,18 @@ export async function fitImage(
   target: PixelSize,
   format: OutputFormat,
 ): Promise<FittedImage> {
+  // The common case, a PNG already at our size, needs no decoder round trip: its header says so.
+  if (format === 'png') {
+    const size = pngSize(bytes)
+    if (size && size.width === target.width && size.height === target.height) {
+      return {
+        image: { data: view(bytes), mimeType: MIME_TYPES.png, width: size.width, height: size.height },
+        native: size,
+        nativeFormat: 'png',
+        resized: false,
+      }
+    }
+  }
   let metadata: sharp.Metadata
   try {
     metadata = await sharp(bytes).metadata()
@@ -130,6 +142,18 @@ function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
     case 'webp':
       return pipeline.webp({ quality: 92, effort: 2 })
   }
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+const IHDR = [0x49, 0x48, 0x44, 0x52]
+
+/** Width and height from a PNG's first chunk (IHDR), read without decoding; undefined when not a PNG. */
+export function pngSize(bytes: Uint8Array): PixelSize | undefined {
+  if (bytes.byteLength < 24) return undefined
+  if (PNG_SIGNATURE.some((byte, index) => bytes[index] !== byte)) return undefined
+  if (IHDR.some((byte, index) => bytes[12 + index] !== byte)) return undefined
+  const header = new DataView(bytes.buffer, bytes.byteOffset, 24)
+  return { width: header.getUint32(16), height: header.getUint32(20) }
 }
 
 function view(bytes: Uint8Array): Uint8Array {
