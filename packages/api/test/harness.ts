@@ -1,7 +1,7 @@
 /**
  * @module Test harness: a real, migrated embedded database and real services, one per test file.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -20,6 +20,7 @@ import {
   type ProviderRouterOptions,
   type VideoProvider,
 } from '@nbl/providers'
+import { inject } from 'vitest'
 import { createContextInner } from '../src/context.js'
 import type { AppDeps } from '../src/deps.js'
 import { silentLogger } from '../src/deps.js'
@@ -56,6 +57,13 @@ export interface TestUser {
   caller: ReturnType<typeof createCaller>
 }
 
+/** The run's migrated database dump (see global-setup.ts); read once per test file. */
+let snapshot: Promise<Blob> | undefined
+function migratedSnapshot(): Promise<Blob> {
+  snapshot ??= readFile(inject('pgliteSnapshot')).then((bytes) => new Blob([bytes]))
+  return snapshot
+}
+
 export async function createHarness(
   options: {
     providers?: ImageProvider[]
@@ -77,7 +85,7 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
-  const database = await createDatabase({})
+  const database = await createDatabase({ snapshot: await migratedSnapshot() })
   await migrateToLatest(database.db)
   const files = createLocalObjectStore({
     root: join(dataDir, 'objects'),

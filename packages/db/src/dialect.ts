@@ -17,6 +17,11 @@ export interface CreateDatabaseOptions {
   dataDir?: string
   /** An already opened PGlite instance; `close()` then leaves it open. */
   pglite?: PGlite
+  /**
+   * An in-memory PGlite starts from this data-directory dump (`createPGliteSnapshot`) instead of an
+   * empty cluster: about 1 s instead of initdb's 5, which test suites pay once per file.
+   */
+  snapshot?: Blob
   /** Pool size for PostgreSQL. Default 10. */
   max?: number
 }
@@ -43,15 +48,16 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
   }
 
   const ownsInstance = options.pglite === undefined
-  const pglite = options.pglite ?? (await openPGlite(options.dataDir))
+  const pglite = options.pglite ?? (await openPGlite(options.dataDir, options.snapshot))
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: ownsInstance }) })
   return { db, kind: 'pglite', close: () => db.destroy() }
 }
 
-async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
+async function openPGlite(dataDir: string | undefined, snapshot: Blob | undefined): Promise<PGlite> {
   // pg_trgm backs the library's search suggestions (migration 0008).
   const extensions = { pg_trgm }
-  if (dataDir === undefined) return PGlite.create({ extensions })
+  if (dataDir === undefined)
+    return PGlite.create({ extensions, ...(snapshot ? { loadDataDir: snapshot } : {}) })
   const directory = join(dataDir, 'pglite')
   await mkdir(directory, { recursive: true })
   return PGlite.create(directory, { extensions })
@@ -63,4 +69,19 @@ function postgresTypes(): pg.TypeOverrides {
   // count(*) and sum(integer) are int8; our counts stay far below Number.MAX_SAFE_INTEGER.
   types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10))
   return types
+}
+
+/** A migrated, empty in-memory database as a data-directory dump, for `createDatabase({ snapshot })`. */
+export async function createPGliteSnapshot(
+  migrate: (handle: DatabaseHandle) => Promise<void>,
+): Promise<Blob> {
+  const pglite = await openPGlite(undefined, undefined)
+  const handle = await createDatabase({ pglite })
+  try {
+    await migrate(handle)
+    return await pglite.dumpDataDir('none')
+  } finally {
+    await handle.close()
+    await pglite.close()
+  }
 }

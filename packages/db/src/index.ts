@@ -1,7 +1,12 @@
 /**
  * @module Public entry of @nbl/db: schema types, connection, migrations, ids and repositories.
  */
-export { type CreateDatabaseOptions, createDatabase, type DatabaseHandle } from './dialect.js'
+export {
+  type CreateDatabaseOptions,
+  createDatabase,
+  createPGliteSnapshot,
+  type DatabaseHandle,
+} from './dialect.js'
 export { createId } from './ids.js'
 export { MigrationFailedError, migrateToLatest } from './migrate.js'
 export { PGliteDialect, type PGliteDialectConfig } from './pglite-dialect.js'

@@ -108,14 +108,17 @@ export function runObjectStoreConformance(label: string, factory: ObjectStoreFac
       expect(plain(await store.read(keyFor('a/b/c/d.png')))).toEqual(new Uint8Array([2]))
     })
 
-    it('signs a URL that downloads the exact bytes over HTTP, with the lifetime asked for', async () => {
+    it('signs a URL that downloads the exact bytes over HTTP, with (about) the lifetime asked for', async () => {
       const data = new Uint8Array(300_000).map((_, index) => (index * 31) % 251)
       await store.put(keyFor('signed/image.png'), data, 'image/png')
       const url = store.signedUrl(keyFor('signed/image.png'), {
         origin: 'http://localhost',
         expiresInSeconds: 900,
       })
-      expect(subject.lifetimeOf(new URL(url))).toBe(900)
+      // At least what was asked; a store may round it up by a little (so URLs stay stable a while).
+      const lifetime = subject.lifetimeOf(new URL(url))
+      expect(lifetime).toBeGreaterThanOrEqual(900)
+      expect(lifetime).toBeLessThanOrEqual(990)
       const response = await subject.download(url)
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toBe('image/png')

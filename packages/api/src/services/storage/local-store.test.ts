@@ -39,7 +39,29 @@ describe('local object store', () => {
     const signature = url.searchParams.get('signature') ?? undefined
     expect(store.verify('images/u1/b.png', expires, signature)).toBe(true)
     expect(store.verify('images/u1/c.png', expires, signature)).toBe(false)
-    expect(store.verify('images/u1/b.png', expires, signature, Date.now() + 61_000)).toBe(false)
+    // 60 s asked, rounded up by at most a tenth: valid for a minute, gone after 66 s.
+    expect(store.verify('images/u1/b.png', expires, signature, Date.now() + 59_000)).toBe(true)
+    expect(store.verify('images/u1/b.png', expires, signature, Date.now() + 67_000)).toBe(false)
     expect(store.verify('images/u1/b.png', String(Number(expires) + 1), signature)).toBe(false)
+  })
+})
+
+describe('signed URL stability', () => {
+  it('gives the same URL for the same file within a step of a tenth of the lifetime', async () => {
+    let clock = Date.UTC(2026, 0, 1, 12, 0, 0)
+    const root = await mkdtemp(join(tmpdir(), 'nbl-objects-stable-'))
+    const stable = createLocalObjectStore({
+      root,
+      secret: 'a-stability-secret-of-enough-length',
+      now: () => clock,
+    })
+    const sign = () =>
+      stable.signedUrl('images/u1/a.png', { origin: 'https://cdn.test', expiresInSeconds: 3600 })
+    const first = sign()
+    clock += 200
+    expect(sign()).toBe(first)
+    clock += 360_000
+    expect(sign()).not.toBe(first)
+    await rm(root, { recursive: true, force: true })
   })
 })

@@ -97,7 +97,10 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
 
     signedUrl(key, { origin, expiresInSeconds }) {
       pathOf(key)
-      const expires = Math.floor(now() / 1000) + expiresInSeconds
+      // Rounded up to a step of a tenth of the lifetime: the same file gets the same URL for a while,
+      // so browsers and CDNs can cache it, and a page that lists images twice renders the same links.
+      const step = Math.min(600, Math.max(1, Math.floor(expiresInSeconds / 10)))
+      const expires = Math.ceil((Math.floor(now() / 1000) + expiresInSeconds) / step) * step
       const path = key.split('/').map(encodeURIComponent).join('/')
       return `${origin}/files/${path}?expires=${expires}&signature=${sign(key, expires)}`
     },
