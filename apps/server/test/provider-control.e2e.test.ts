@@ -1,0 +1,107 @@
+/**
+ * admin.providers.setEnabled across instances: two servers on one PostgreSQL and Redis; an admin
+ * disables a provider on A, and B stops choosing it within a second, without a restart.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createCaller, createContextInner, issueApiKey, silentLogger } from '@nbl/api'
+import { createId, insertUser, migrateToLatest } from '@nbl/db'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { type BuiltDeps, buildDeps } from '../src/deps.js'
+
+const databaseAdminUrl = process.env.TEST_DATABASE_URL
+const redisUrl = process.env.TEST_REDIS_URL
+
+async function runSql(connectionString: string, query: string) {
+  const client = new pg.Client({ connectionString })
+  await client.connect()
+  try {
+    await client.query(query)
+  } finally {
+    await client.end()
+  }
+}
+
+describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instances', () => {
+  const suffix = randomBytes(5).toString('hex')
+  const database = `nbl_control_${suffix}`
+  const instances: { built: BuiltDeps; dataDir: string }[] = []
+
+  beforeAll(async () => {
+    await runSql(databaseAdminUrl!, `create database ${database}`)
+    const databaseUrl = new URL(databaseAdminUrl!)
+    databaseUrl.pathname = `/${database}`
+    for (let i = 0; i < 2; i++) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'nbl-control-'))
+      const env = {
+        NODE_ENV: 'test',
+        DATA_DIR: dataDir,
+        DATABASE_URL: databaseUrl.toString(),
+        DATABASE_POOL_MAX: '2',
+        REDIS_URL: redisUrl!,
+        REDIS_PREFIX: `nbl-test:${suffix}:`,
+        JOB_WORKERS: 'false',
+      }
+      const config = loadConfig(env, { dataDir })
+      const built = await buildDeps({
+        config,
+        secretKey: 'test-secret-test-secret-test-secret',
+        logger: silentLogger,
+        version: 'test',
+      })
+      await migrateToLatest(built.deps.db)
+      instances.push({ built, dataDir })
+    }
+  })
+  afterAll(async () => {
+    for (const { built, dataDir } of instances) {
+      await built.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+    await runSql(databaseAdminUrl!, `drop database if exists ${database} with (force)`)
+  })
+
+  it('disabling a provider on A stops B choosing it within 1 s', async () => {
+    const [a, b] = instances.map(({ built }) => built.deps) as [BuiltDeps['deps'], BuiltDeps['deps']]
+    const adminRow = await insertUser(a.db, {
+      id: createId('usr'),
+      name: 'ops',
+      email: null,
+      role: 'admin',
+      tier: 'unlimited',
+    })
+    const key = await issueApiKey(a.db, { userId: adminRow.id, name: 'ops' })
+    const admin = {
+      id: adminRow.id,
+      name: 'ops',
+      role: 'admin' as const,
+      tier: 'unlimited' as const,
+      apiKeyId: key.id,
+    }
+    const onA = createCaller(createContextInner({ deps: a, user: admin }))
+    const onB = createCaller(createContextInner({ deps: b, user: admin }))
+    expect((await onB.generate.image({ prompt: 'before' })).provider).toBe('local')
+
+    await onA.admin.providers.setEnabled({ provider: 'local', enabled: false })
+    // expect.poll gives up after 1 000 ms: B must have heard within a second.
+    await expect
+      .poll(() => b.providers.listProviders().find((entry) => entry.name === 'local')?.enabled, {
+        timeout: 1000,
+      })
+      .toBe(false)
+    const refused = await onB.generate.image({ prompt: 'after' }).catch((error: unknown) => error)
+    expect(refused).toMatchObject({ code: 'PRECONDITION_FAILED' })
+
+    await onA.admin.providers.setEnabled({ provider: 'local', enabled: true })
+    await expect
+      .poll(() => b.providers.listProviders().find((entry) => entry.name === 'local')?.enabled, {
+        timeout: 1000,
+      })
+      .toBe(true)
+    expect((await onB.generate.image({ prompt: 'again' })).provider).toBe('local')
+  })
+})
