@@ -306,6 +306,7 @@ async function runGeneration(
   }
 
   let unitsCharged = 0
+  let settled = false
   let recorded = false
   let providerCalled = false
   const startedAt = performance.now()
@@ -417,7 +418,10 @@ async function runGeneration(
       throw new AppError('PROVIDERS_FAILED', 'The provider returned no image', { attempts: routed.attempts })
     }
     unitsCharged = charge
-    if (reservation) await deps.quota.settle(reservation, unitsCharged)
+    if (reservation) {
+      await deps.quota.settle(reservation, unitsCharged)
+      settled = true
+    }
     return {
       id: generationId,
       images: stored.map((row) => imageRowToImage(row, deps, ctx.origin)),
@@ -452,7 +456,7 @@ async function runGeneration(
     }
     throw error
   } finally {
-    // Refunds whatever was not delivered; a no-op after the settle above.
-    if (reservation) await deps.quota.settle(reservation, unitsCharged)
+    // Refunds whatever was not delivered; skipped after the settle above (one quota store call fewer).
+    if (reservation && !settled) await deps.quota.settle(reservation, unitsCharged)
   }
 }
