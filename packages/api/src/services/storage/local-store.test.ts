@@ -65,3 +65,15 @@ describe('signed URL stability', () => {
     await rm(root, { recursive: true, force: true })
   })
 })
+
+describe('folders', () => {
+  it('writes again after its folder was removed behind its back', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nbl-objects-folders-'))
+    const local = createLocalObjectStore({ root, secret: 'a-folders-secret-of-enough-length' })
+    await local.put('images/u9/a.png', new Uint8Array([1]), 'image/png')
+    await rm(join(root, 'images', 'u9'), { recursive: true, force: true })
+    await local.put('images/u9/b.png', new Uint8Array([2]), 'image/png')
+    expect(Buffer.from((await local.read('images/u9/b.png'))!)).toEqual(Buffer.from([2]))
+    await rm(root, { recursive: true, force: true })
+  })
+})

@@ -56,19 +56,37 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
   const contentTypeOf = (key: string): string =>
     CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream'
 
+  // Folders already made: a generation writes into its owner's folder, so after the first image
+  // the `mkdir` (a thread-pool round trip per write) is skipped. Bounded; forgetting is harmless.
+  const knownDirectories = new Set<string>()
+  async function ensureDirectory(directory: string): Promise<void> {
+    if (knownDirectories.has(directory)) return
+    await mkdir(directory, { recursive: true })
+    if (knownDirectories.size >= 10_000) knownDirectories.clear()
+    knownDirectories.add(directory)
+  }
+
   return {
     async put(key, data) {
       const path = pathOf(key)
-      await mkdir(dirname(path), { recursive: true })
+      await ensureDirectory(dirname(path))
       // Write then rename, so a reader never sees half a file.
       const temporary = temporaryPathFor(path)
-      await writeFile(temporary, data)
+      try {
+        await writeFile(temporary, data)
+      } catch (error) {
+        // The folder went away behind our back (cleaned up by hand): make it again, once.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        knownDirectories.delete(dirname(path))
+        await ensureDirectory(dirname(path))
+        await writeFile(temporary, data)
+      }
       await rename(temporary, path)
     },
 
     async putStream(key, stream, { signal }) {
       const path = pathOf(key)
-      await mkdir(dirname(path), { recursive: true })
+      await ensureDirectory(dirname(path))
       const temporary = temporaryPathFor(path)
       try {
         await pipeline(toNodeReadable(stream), createWriteStream(temporary), signal ? { signal } : {})
