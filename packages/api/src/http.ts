@@ -99,7 +99,7 @@ export function createApp(
     )
   })
 
-  app.get('/metrics', (c) => serveMetrics(deps, c))
+  app.get('/metrics', (c) => serveMetrics(deps, c, clientIp(c)))
 
   // OpenAI-compatible image generation (plain route: the 1 MB body cap applies).
   app.post('/v1/images/generations', openAIImagesRoute(deps, clientIp))

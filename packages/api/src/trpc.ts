@@ -41,7 +41,7 @@ const logCall = t.middleware(async function logCall({ ctx, path, type, next }) {
     metrics?.procedure(path, type, 'OK', (performance.now() - startedAt) / 1000)
     return result
   }
-  const cause = result.error.cause
+  const cause = refusedByDatabase(result.error.cause) ?? result.error.cause
   if (cause instanceof AppError) {
     metrics?.procedure(path, type, cause.trpcCode, (performance.now() - startedAt) / 1000)
     if (cause.appCode === 'QUOTA_EXCEEDED' || cause.appCode === 'COOLDOWN')
@@ -64,6 +64,16 @@ const logCall = t.middleware(async function logCall({ ctx, path, type, next }) {
   }
   return result
 })
+
+/**
+ * Input PostgreSQL refuses as text (a NUL byte in a string: 22021 in text, 22P05 in jsonb) is the
+ * caller's mistake, not ours: a VALIDATION error instead of a 500.
+ */
+function refusedByDatabase(cause: unknown): AppError | undefined {
+  const code = (cause as { code?: unknown } | undefined)?.code
+  if (code !== '22021' && code !== '22P05') return undefined
+  return new AppError('VALIDATION', 'input: text may not contain NUL (\\u0000) characters')
+}
 
 /** Request-rate limits by path: generation per user and per IP, auth.* per IP (RATE_LIMITED). */
 const rateLimit = t.middleware(async function rateLimit({ ctx, path, next }) {

@@ -25,7 +25,7 @@ export const IMAGE_COLUMNS = [
 
 export async function insertImages(db: Executor, rows: NewImageRow[]): Promise<ImageRow[]> {
   if (rows.length === 0) return []
-  return db.insertInto('images').values(rows).returningAll().execute()
+  return db.insertInto('images').values(rows).returning(IMAGE_COLUMNS).execute()
 }
 
 export async function findImageForOwner(
@@ -35,7 +35,7 @@ export async function findImageForOwner(
 ): Promise<ImageRow | undefined> {
   return db
     .selectFrom('images')
-    .selectAll()
+    .select(IMAGE_COLUMNS)
     .where('id', '=', id)
     .where('user_id', '=', userId)
     .executeTakeFirst()
@@ -49,7 +49,7 @@ export async function findImagesForGeneration(
 ): Promise<ImageRow[]> {
   return db
     .selectFrom('images')
-    .selectAll()
+    .select(IMAGE_COLUMNS)
     .where('generation_id', '=', generationId)
     .where('user_id', '=', userId)
     .orderBy('created_at')
@@ -87,7 +87,7 @@ export async function deleteImageForOwner(
     .deleteFrom('images')
     .where('id', '=', id)
     .where('user_id', '=', userId)
-    .returningAll()
+    .returning(IMAGE_COLUMNS)
     .executeTakeFirst()
 }
 
@@ -119,7 +119,7 @@ export async function listImagesForOwner(
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
   const rows = await db
     .selectFrom('images')
-    .selectAll()
+    .select(IMAGE_COLUMNS)
     .where('user_id', '=', userId)
     .$if(after !== undefined, (query) =>
       query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after!.createdAt, after!.id))),

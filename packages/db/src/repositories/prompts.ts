@@ -127,11 +127,16 @@ export async function countVisiblePromptsByCategory(
 }
 
 /** Applies the given fields; `undefined` when the owner has no such prompt. */
+/**
+ * Applies `patch` to the owner's prompt; with `ifUpdatedAt`, only if nobody changed it since it was
+ * read (`undefined` otherwise, as for a missing prompt).
+ */
 export async function updatePromptForOwner(
   db: Executor,
   userId: string,
   id: string,
   patch: Partial<PromptFields>,
+  options: { ifUpdatedAt?: Date } = {},
 ): Promise<PromptRow | undefined> {
   return db
     .updateTable('prompts')
@@ -145,6 +150,7 @@ export async function updatePromptForOwner(
     })
     .where('id', '=', id)
     .where('user_id', '=', userId)
+    .$if(options.ifUpdatedAt !== undefined, (query) => query.where('updated_at', '=', options.ifUpdatedAt!))
     .returning(PROMPT_COLUMNS)
     .executeTakeFirst()
 }

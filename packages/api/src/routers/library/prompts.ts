@@ -14,7 +14,7 @@ import {
   updatePromptForOwner,
 } from '@nbl/db'
 import { z } from 'zod'
-import { notFound } from '../../errors.js'
+import { AppError, notFound } from '../../errors.js'
 import { idSchema, type ListOutput, listInput } from '../../schemas.js'
 import {
   PROMPT_CATEGORIES,
@@ -105,19 +105,27 @@ export const promptsRouter = router({
   /** Moderates the prompt as it will be (making it public applies the stricter check). */
   update: authedProcedure.input(promptUpdateInput).mutation(async ({ input, ctx }) => {
     const { promptId, ...changes } = input
-    const current = await findPromptForOwner(ctx.deps.db, ctx.user.id, promptId)
-    if (!current) throw notFound('prompt')
-    const title = changes.title ?? current.title
-    const text = changes.text ?? current.text
-    const tags = changes.tags ?? current.tags
-    const isPublic = changes.isPublic ?? current.is_public
-    await ctx.deps.moderation.assertAllowed({
-      texts: [title, text, ...tags],
-      purpose: isPublic ? 'public' : 'generation',
+    // What is written is what was moderated: the write only lands if nobody changed the prompt
+    // meanwhile (else the combined result could go public unchecked); a lost race reads and checks again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await findPromptForOwner(ctx.deps.db, ctx.user.id, promptId)
+      if (!current) throw notFound('prompt')
+      const title = changes.title ?? current.title
+      const text = changes.text ?? current.text
+      const tags = changes.tags ?? current.tags
+      const isPublic = changes.isPublic ?? current.is_public
+      await ctx.deps.moderation.assertAllowed({
+        texts: [title, text, ...tags],
+        purpose: isPublic ? 'public' : 'generation',
+      })
+      const row = await updatePromptForOwner(ctx.deps.db, ctx.user.id, promptId, changes, {
+        ifUpdatedAt: current.updated_at,
+      })
+      if (row) return promptRowToPrompt(row, ctx.user.id)
+    }
+    throw new AppError('IDEMPOTENCY_CONFLICT', 'The prompt kept changing while it was being saved; retry', {
+      retryAfterMs: 500,
     })
-    const row = await updatePromptForOwner(ctx.deps.db, ctx.user.id, promptId, changes)
-    if (!row) throw notFound('prompt')
-    return promptRowToPrompt(row, ctx.user.id)
   }),
 
   delete: authedProcedure.input(promptIdInput).mutation(async ({ input, ctx }) => {

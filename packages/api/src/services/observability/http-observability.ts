@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import type { AppDeps } from '../../deps.js'
+import { isPrivateAddress } from '../images/remote-image.js'
 import { runInRequestScope } from './request-scope.js'
 
 /** Probes and scrapes are frequent and uninteresting: their access lines go to debug. */
@@ -35,14 +36,24 @@ export function observeRequests(deps: AppDeps): MiddlewareHandler<{ Variables: {
   }
 }
 
-/** `GET /metrics` in the Prometheus text format; with a configured token, only for its bearer. */
-export async function serveMetrics(deps: AppDeps, c: Context): Promise<Response> {
+/**
+ * `GET /metrics` in the Prometheus text format. With a configured token, only for its bearer;
+ * without one, only for clients on loopback or private networks (a scraper beside the server),
+ * never for the open internet.
+ */
+export async function serveMetrics(deps: AppDeps, c: Context, clientIp: string): Promise<Response> {
   const metrics = deps.metrics
   if (!metrics) return c.json({ error: { code: 404, message: 'Metrics are not enabled' } }, 404)
   const token = deps.config.metricsToken
   if (token !== undefined && !bearerMatches(c.req.header('authorization'), token)) {
     c.header('www-authenticate', 'Bearer')
     return c.json({ error: { code: 401, message: 'Metrics token required' } }, 401)
+  }
+  if (token === undefined && !isPrivateAddress(clientIp)) {
+    return c.json(
+      { error: { code: 403, message: 'Metrics are served to private networks only; set METRICS_TOKEN' } },
+      403,
+    )
   }
   return c.body(await metrics.render(), 200, { 'content-type': metrics.contentType })
 }

@@ -67,9 +67,13 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStor
     return key
   }
 
+  // An endpoint may carry a path (a gateway mounted under a prefix): the SDK keeps it, so must we.
+  const basePath = endpoint.pathname.replace(/\/+$/, '')
+
   function presignTarget(key: string): PresignTarget {
     const origin = forcePathStyle ? endpoint.origin : `${endpoint.protocol}//${bucket}.${endpoint.host}`
-    return { origin, path: forcePathStyle ? `/${bucket}/${key}` : `/${key}`, region, ...credentials }
+    const path = forcePathStyle ? `${basePath}/${bucket}/${key}` : `${basePath}/${key}`
+    return { origin, path, region, ...credentials }
   }
 
   async function getObject(key: string): Promise<GetObjectCommandOutput | undefined> {
