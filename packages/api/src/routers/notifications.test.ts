@@ -204,6 +204,18 @@ describe('quota warnings', () => {
     expect((await quotaWarningsOf(user)).map((warning) => warning.threshold)).toEqual([80, 100])
   })
 
+  it('warns again after an admin resets the day', async () => {
+    const user = await harness.createUser()
+    const admin = await harness.createUser({ role: 'admin', tier: 'unlimited' })
+    await user.caller.generate.image({ prompt: 'eight', count: 4 })
+    await user.caller.generate.image({ prompt: 'eight', count: 4 })
+    expect((await quotaWarningsOf(user)).map((warning) => warning.threshold)).toEqual([80])
+    await admin.caller.admin.quota.reset({ userId: user.user.id })
+    await user.caller.generate.image({ prompt: 'eight again', count: 4 })
+    await user.caller.generate.image({ prompt: 'eight again', count: 4 })
+    expect((await quotaWarningsOf(user)).map((warning) => warning.threshold)).toEqual([80, 80])
+  })
+
   it('never warns tiers without a cap', async () => {
     const user = await harness.createUser({ tier: 'unlimited' })
     for (let index = 0; index < 3; index++) await user.caller.generate.image({ prompt: 'many', count: 4 })

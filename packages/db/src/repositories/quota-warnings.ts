@@ -36,3 +36,8 @@ export async function listQuotaWarningThresholds(
     .execute()
   return rows.map((row) => row.threshold)
 }
+
+/** Forgets the warnings sent to the user on `day`: after a reset, crossing 80 % again warns again. */
+export async function clearQuotaWarnings(db: Executor, userId: string, day: string): Promise<void> {
+  await db.deleteFrom('quota_warnings').where('user_id', '=', userId).where('day', '=', day).execute()
+}

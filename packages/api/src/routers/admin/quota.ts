@@ -1,11 +1,12 @@
 /**
- * @module `admin.quota`: reset a user's usage for today (and the cooldown).
+ * @module `admin.quota`: reset a user's usage for today (the cooldown, and the warnings sent today).
  */
-import { findUserById } from '@nbl/db'
+import { clearQuotaWarnings, findUserById } from '@nbl/db'
 import { z } from 'zod'
 import { notFound } from '../../errors.js'
 import { idSchema } from '../../schemas.js'
 import { recordAudit } from '../../services/auth/audit.js'
+import { utcDay } from '../../services/quota/policy.js'
 import { clientIpOf } from '../../services/rate-limit/enforce.js'
 import { adminProcedure, router } from '../../trpc.js'
 
@@ -14,6 +15,8 @@ export const adminQuotaRouter = router({
     const row = await findUserById(ctx.deps.db, input.userId)
     if (!row) throw notFound('user')
     await ctx.deps.quota.reset(row.id)
+    // A fresh day's budget warns afresh at 80 % and 100 %.
+    await clearQuotaWarnings(ctx.deps.db, row.id, utcDay(Date.now()))
     await recordAudit(ctx.deps.db, {
       actorId: ctx.user.id,
       action: 'admin.quota.reset',
