@@ -7,7 +7,8 @@ import { assertPageLimit, decodeCursor, toPage } from './cursor.js'
 import type { Executor } from './executor.js'
 
 /** Every column but the generated `search` vector, which clients never see. */
-const PROMPT_COLUMNS = [
+/** Every column but the search vector: what prompt queries return. */
+export const PROMPT_COLUMNS = [
   'id',
   'user_id',
   'title',

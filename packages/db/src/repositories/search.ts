@@ -15,6 +15,9 @@ import { type Expression, type RawBuilder, sql } from 'kysely'
 import type { ImageRow, PromptRow, TemplateRow } from '../schema.js'
 import { assertPageLimit, InvalidCursorError } from './cursor.js'
 import type { Executor } from './executor.js'
+import { IMAGE_COLUMNS } from './images.js'
+import { PROMPT_COLUMNS } from './prompts.js'
+import { TEMPLATE_COLUMNS } from './templates.js'
 
 /** Deeper than this, rank-ordered pages stop (a search is refined long before). */
 export const MAX_SEARCH_OFFSET = 10_000
@@ -80,22 +83,7 @@ export async function searchImagesForOwner(
   const query = searchQuery(options.q)
   const rows = await db
     .selectFrom('images')
-    .select([
-      'id',
-      'user_id',
-      'generation_id',
-      'storage_key',
-      'mime_type',
-      'width',
-      'height',
-      'bytes',
-      'prompt',
-      'provider',
-      'model',
-      'chat_session_id',
-      'parent_image_id',
-      'created_at',
-    ])
+    .select(IMAGE_COLUMNS)
     .select([
       rankOf(sql.ref('images.search'), query).as('rank'),
       headline(sql.ref('images.prompt'), query, SNIPPET_OPTIONS).as('highlight'),
@@ -127,7 +115,7 @@ export async function searchPrompts(
   const scope = options.scope ?? 'all'
   const rows = await db
     .selectFrom('prompts')
-    .select(['id', 'user_id', 'title', 'text', 'category', 'tags', 'is_public', 'created_at', 'updated_at'])
+    .select(PROMPT_COLUMNS)
     .select((eb) => [
       sql<boolean>`${eb.ref('user_id')} = ${userId}`.as('is_own'),
       rankOf(sql.ref('prompts.search'), query).as('rank'),
@@ -166,20 +154,7 @@ export async function searchTemplates(
   const query = searchQuery(options.q)
   const rows = await db
     .selectFrom('templates')
-    .select([
-      'id',
-      'user_id',
-      'name',
-      'description',
-      'prompt',
-      'variables',
-      'options',
-      'category',
-      'is_public',
-      'use_count',
-      'created_at',
-      'updated_at',
-    ])
+    .select(TEMPLATE_COLUMNS)
     .select((eb) => [
       sql<boolean>`${eb.ref('user_id')} = ${userId}`.as('is_own'),
       rankOf(sql.ref('templates.search'), query).as('rank'),

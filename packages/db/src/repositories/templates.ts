@@ -7,7 +7,8 @@ import { assertPageLimit, decodeCursor, toPage } from './cursor.js'
 import type { Executor } from './executor.js'
 
 /** Every column but the generated `search` vector, which clients never see. */
-const TEMPLATE_COLUMNS = [
+/** Every column but the search vector: what template queries return. */
+export const TEMPLATE_COLUMNS = [
   'id',
   'user_id',
   'name',
