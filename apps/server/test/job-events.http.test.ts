@@ -28,10 +28,10 @@ import {
   migrateToLatest,
 } from '@nbl/db'
 import { createClient, getAppError, type NanoBananaClient } from '@nbl/sdk'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { buildDeps } from '../src/deps.js'
+import { runSql } from './run-sql.js'
 
 interface Instance {
   url: string
@@ -307,16 +307,6 @@ runSuite('job events over HTTP, embedded', async () => {
 
 const databaseAdminUrl = process.env.TEST_DATABASE_URL
 const redisUrl = process.env.TEST_REDIS_URL
-
-async function runSql(connectionString: string, query: string) {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    await client.query(query)
-  } finally {
-    await client.end()
-  }
-}
 
 describe.skipIf(!databaseAdminUrl || !redisUrl)('networked', () => {
   runSuite('job events over HTTP, two instances on PostgreSQL and Redis', async () => {

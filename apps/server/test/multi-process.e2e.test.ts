@@ -12,23 +12,13 @@ import { fileURLToPath } from 'node:url'
 import { type OpenAIFake, startOpenAIFake } from '@nbl/providers/fakes'
 import { createClient } from '@nbl/sdk'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runSql } from './run-sql.js'
 import { type RunningServer, startServer } from './server-process.js'
 
 const databaseAdminUrl = process.env.TEST_DATABASE_URL
 const redisUrl = process.env.TEST_REDIS_URL
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-
-async function runSql(connectionString: string, query: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    return (await client.query(query, values)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--worker'], {

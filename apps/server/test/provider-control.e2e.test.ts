@@ -8,23 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCaller, createContextInner, issueApiKey, silentLogger } from '@nbl/api'
 import { createId, insertUser, migrateToLatest } from '@nbl/db'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { type BuiltDeps, buildDeps } from '../src/deps.js'
+import { runSql } from './run-sql.js'
 
 const databaseAdminUrl = process.env.TEST_DATABASE_URL
 const redisUrl = process.env.TEST_REDIS_URL
-
-async function runSql(connectionString: string, query: string) {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    await client.query(query)
-  } finally {
-    await client.end()
-  }
-}
 
 describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instances', () => {
   const suffix = randomBytes(5).toString('hex')
