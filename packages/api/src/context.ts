@@ -33,16 +33,19 @@ export function createContextInner(options: ContextInnerOptions) {
 
 export type Context = ReturnType<typeof createContextInner>
 
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), else null. */
+export function bearerTokenOf(authorization: string | null | undefined): string | null {
+  if (!authorization) return null
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null
+}
+
 /** The caller's credential: `Authorization: Bearer`, `X-API-Key`, or SSE `connectionParams.token`. */
 export function credentialFrom(
   headers: Headers,
   connectionParams?: Record<string, string | undefined> | null,
 ): string | null {
   const authorization = headers.get('authorization')
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-    return match?.[1] ?? null
-  }
+  if (authorization) return bearerTokenOf(authorization)
   const apiKey = headers.get('x-api-key')
   if (apiKey) return apiKey.trim()
   const token = connectionParams?.token

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
+import { bearerTokenOf } from '../../context.js'
 import type { AppDeps } from '../../deps.js'
 import { isPrivateAddress } from '../images/remote-image.js'
 import { runInRequestScope } from './request-scope.js'
@@ -59,7 +60,7 @@ export async function serveMetrics(deps: AppDeps, c: Context, clientIp: string):
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
-  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '')
+  const presented = Buffer.from(bearerTokenOf(header) ?? '')
   const expected = Buffer.from(token)
   return presented.length === expected.length && timingSafeEqual(presented, expected)
 }
