@@ -53,14 +53,29 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
   return { db, kind: 'pglite', close: () => db.destroy() }
 }
 
+/**
+ * PGlite is one single-user backend inside our process: PostgreSQL's defaults (128 MB of shared
+ * buffers, lock tables sized for 100 connections) cost over 100 MiB of resident memory and buy an
+ * embedded database nothing; the OS page cache still holds its files. Start parameters, not
+ * `postgresqlconf`: that option rewrites postgresql.conf and loses initdb's timezone and text
+ * search settings.
+ */
+const PGLITE_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'max_connections=10',
+]
+
 async function openPGlite(dataDir: string | undefined, snapshot: Blob | undefined): Promise<PGlite> {
   // pg_trgm backs the library's search suggestions (migration 0008).
-  const extensions = { pg_trgm }
+  const options = { extensions: { pg_trgm }, startParams: PGLITE_START_PARAMS }
   if (dataDir === undefined)
-    return PGlite.create({ extensions, ...(snapshot ? { loadDataDir: snapshot } : {}) })
+    return PGlite.create({ ...options, ...(snapshot ? { loadDataDir: snapshot } : {}) })
   const directory = join(dataDir, 'pglite')
   await mkdir(directory, { recursive: true })
-  return PGlite.create(directory, { extensions })
+  return PGlite.create(directory, options)
 }
 
 /** Per-pool parsers, so that the process-wide `pg.types` stay untouched; PGlite already behaves this way. */
