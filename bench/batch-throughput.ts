@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import {
   type AppDeps,
   connectRedisEventBus,
+  createAccountCache,
   createApiKeyAuthenticator,
   createCaller,
   createContextInner,
@@ -70,6 +71,7 @@ async function runBatch(networked: NetworkedResources | undefined): Promise<Reco
   const publisherBus = redisUrl ? connectRedisEventBus(redisUrl, { prefix }) : undefined
   const subscriberBus = redisUrl ? connectRedisEventBus(redisUrl, { prefix }) : undefined
   const memoryBus = createMemoryEventBus()
+  const accountCache = createAccountCache()
 
   const deps: AppDeps = {
     db: database.db,
@@ -86,7 +88,8 @@ async function runBatch(networked: NetworkedResources | undefined): Promise<Reco
     localFiles: files,
     jobs: idleJobScheduler,
     events: publisherBus ?? memoryBus,
-    apiKeys: createApiKeyAuthenticator(database.db),
+    apiKeys: createApiKeyAuthenticator(database.db, { cache: accountCache.apiKeys }),
+    accountCache,
     rateLimiter: unlimitedRateLimiter,
     moderation: createModerationService(),
     logger: silentLogger,

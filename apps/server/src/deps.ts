@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url'
 import {
   type AppDeps,
   type AppLogger,
+  cachedQuotaAdjustment,
   connectRedisEventBus,
+  createAccountCache,
   createApiKeyAuthenticator,
   createAppMetrics,
   createChatCompletionsPromptImprover,
@@ -29,6 +31,7 @@ import {
   createS3ObjectStore,
   DEFAULT_UNIT_COSTS,
   type EventBus,
+  followAccountChanges,
   followProviderControl,
   InvalidModerationEntryError,
   idleJobScheduler,
@@ -123,13 +126,15 @@ export async function buildDeps(options: {
   const loadUsed = (userId: string, dayStart: Date) => sumUnitsUsedSince(db, userId, dayStart)
   // Quota warnings (80 % / 100 % of the day) are sent beside the generation, reading the finished deps.
   const quotaWarnings = createQuotaWarningNotifier(() => deps)
+  // What every generation reads about its caller, without a database read (changes publish on the bus).
+  const accountCache = createAccountCache()
   const quota = createQuotaService({
     store: redis
       ? createRedisQuotaStore({ redis, keyPrefix: config.redisPrefix, loadUsed })
       : createMemoryQuotaStore({ loadUsed }),
     tiers: config.tiers,
     costs: DEFAULT_UNIT_COSTS,
-    adjustmentFor: (userId, day) => findQuotaAdjustment(db, userId, day),
+    adjustmentFor: cachedQuotaAdjustment(accountCache, (userId, day) => findQuotaAdjustment(db, userId, day)),
     onCharged: quotaWarnings.onCharged,
   })
 
@@ -166,7 +171,9 @@ export async function buildDeps(options: {
     ...(config.promptSuggest
       ? { promptImprover: createChatCompletionsPromptImprover({ ...config.promptSuggest, logger }) }
       : {}),
+    accountCache,
     apiKeys: createApiKeyAuthenticator(db, {
+      cache: accountCache.apiKeys,
       onError: (error) => logger.warn({ err: String(error) }, 'could not record API key use'),
     }),
     logger,
@@ -193,6 +200,8 @@ export async function buildDeps(options: {
   deps.jobs = jobRunner
   // admin.providers.setEnabled on any instance reaches this one through the bus.
   const stopProviderControl = await followProviderControl(deps)
+  // A key revoked, a tier or a preference changed on any instance: this one forgets the user too.
+  const stopAccountChanges = await followAccountChanges(deps)
   return {
     deps,
     database,
@@ -201,6 +210,7 @@ export async function buildDeps(options: {
       await jobRunner.stop()
       await quotaWarnings.idle()
       await stopProviderControl().catch(() => undefined)
+      await stopAccountChanges().catch(() => undefined)
       await redisEvents?.close()
       await redis?.quit().catch(() => undefined)
       await database.close()

@@ -1,12 +1,14 @@
 /**
- * admin.providers.setEnabled across instances: two servers on one PostgreSQL and Redis; an admin
- * disables a provider on A, and B stops choosing it within a second, without a restart.
+ * Changes made on one instance reach the others: two servers on one PostgreSQL and Redis.
+ * - admin.providers.setEnabled: an admin disables a provider on A, and B stops choosing it within a
+ *   second, without a restart.
+ * - the account cache: a key revoked on A stops working on B, which had it cached, within a second.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createCaller, createContextInner, issueApiKey, silentLogger } from '@nbl/api'
+import { createCaller, createContextInner, hashApiKeySecret, issueApiKey, silentLogger } from '@nbl/api'
 import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
@@ -93,5 +95,30 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instanc
       })
       .toBe(true)
     expect((await onB.generate.image({ prompt: 'again' })).provider).toBe('local')
+  })
+
+  it('a key revoked on A stops authenticating on B, which had cached it, within 1 s', async () => {
+    const [a, b] = instances.map(({ built }) => built.deps) as [BuiltDeps['deps'], BuiltDeps['deps']]
+    const row = await insertUser(a.db, {
+      id: createId('usr'),
+      name: 'leaver',
+      email: null,
+      role: 'user',
+      tier: 'free',
+    })
+    const key = await issueApiKey(a.db, { userId: row.id, name: 'laptop' })
+    // B reads the key once and keeps it.
+    expect(await b.apiKeys.authenticate(key.secret)).toMatchObject({ id: row.id, apiKeyId: key.id })
+    expect(b.accountCache.apiKeys.get(hashApiKeySecret(key.secret))).toBeDefined()
+
+    const owner = {
+      id: row.id,
+      name: 'leaver',
+      role: 'user' as const,
+      tier: 'free' as const,
+      apiKeyId: key.id,
+    }
+    await createCaller(createContextInner({ deps: a, user: owner })).auth.apiKeys.revoke({ keyId: key.id })
+    await expect.poll(() => b.apiKeys.authenticate(key.secret), { timeout: 1000 }).toBeUndefined()
   })
 })

@@ -4,6 +4,7 @@
 import type { Database } from '@nbl/db'
 import type { ProviderRouter, Strategy } from '@nbl/providers'
 import type { Kysely } from 'kysely'
+import type { AccountCache } from './services/account/account-cache.js'
 import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
 import type { EventBus } from './services/events/event-bus.js'
 import type { LookupAllFunction, RequestFunction } from './services/images/remote-image.js'
@@ -74,6 +75,8 @@ export interface AppDeps {
   /** Set when objects live in the local folder: `/files/:key` serves and verifies them. */
   localFiles?: LocalObjectStore
   apiKeys: ApiKeyAuthenticator
+  /** The callers' keys and preferences, per instance; `accountChanged` drops a user's on every instance. */
+  accountCache: AccountCache
   /** Where submitted jobs go; the runner is attached after the deps are built. */
   jobs: JobScheduler
   /** Live fan-out of job events and notifications (memory in one process, Redis across several). */

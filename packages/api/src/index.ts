@@ -7,8 +7,20 @@ export { APP_CODES, type AppCode, AppError, type AppErrorData } from './errors.j
 export { type CreateAppOptions, createApp } from './http.js'
 export type { AppRouter } from './routers/_app.js'
 export { appRouter, createCaller } from './routers/_app.js'
+export {
+  ACCOUNT_CHANGED_CHANNEL,
+  type AccountCache,
+  cachedQuotaAdjustment,
+  createAccountCache,
+  followAccountChanges,
+} from './services/account/account-cache.js'
 export { followProviderControl, PROVIDER_CONTROL_CHANNEL } from './services/admin/provider-control.js'
-export { type AuthUser, createApiKeyAuthenticator, issueApiKey } from './services/auth/api-keys.js'
+export {
+  type AuthUser,
+  createApiKeyAuthenticator,
+  hashApiKeySecret,
+  issueApiKey,
+} from './services/auth/api-keys.js'
 export { BOOTSTRAP_KEY_FILE, bootstrapAdmin } from './services/auth/bootstrap.js'
 export { jobChannel, userChannel } from './services/events/channels.js'
 export { createMemoryEventBus, type EventBus, type Unsubscribe } from './services/events/event-bus.js'

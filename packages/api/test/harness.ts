@@ -25,6 +25,7 @@ import { createContextInner } from '../src/context.js'
 import type { AppDeps } from '../src/deps.js'
 import { silentLogger } from '../src/deps.js'
 import { createCaller } from '../src/routers/_app.js'
+import { cachedQuotaAdjustment, createAccountCache } from '../src/services/account/account-cache.js'
 import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
 import { createMemoryEventBus } from '../src/services/events/event-bus.js'
 import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
@@ -98,6 +99,7 @@ export async function createHarness(
   ]
   // Wired as the server does: the quota service reports charges, the notifier reads the deps.
   const quotaWarnings = createQuotaWarningNotifier(() => deps)
+  const accountCache = createAccountCache()
   const deps: AppDeps = {
     db: database.db,
     databaseKind: database.kind,
@@ -110,12 +112,15 @@ export async function createHarness(
       store: createMemoryQuotaStore(),
       tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, ...options.free } },
       costs: DEFAULT_UNIT_COSTS,
-      adjustmentFor: (userId, day) => findQuotaAdjustment(database.db, userId, day),
+      adjustmentFor: cachedQuotaAdjustment(accountCache, (userId, day) =>
+        findQuotaAdjustment(database.db, userId, day),
+      ),
       onCharged: quotaWarnings.onCharged,
     }),
     storage: options.storage?.objects ?? files,
     ...(localFiles ? { localFiles } : {}),
-    apiKeys: createApiKeyAuthenticator(database.db),
+    apiKeys: createApiKeyAuthenticator(database.db, { cache: accountCache.apiKeys }),
+    accountCache,
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),
     rateLimiter: createMemoryRateLimiter(),

@@ -12,6 +12,7 @@ import {
   resolutionSchema,
   strategySchema,
 } from '../schemas.js'
+import { accountChanged } from '../services/account/account-cache.js'
 import { loadPreferences, settingsFromRow } from '../services/account/settings.js'
 import { authedProcedure, router } from '../trpc.js'
 
@@ -41,6 +42,7 @@ export const accountRouter = router({
           ...(input.strategy !== undefined ? { strategy: input.strategy } : {}),
           ...(input.outputFormat !== undefined ? { output_format: input.outputFormat } : {}),
         })
+        await accountChanged(ctx.deps, ctx.user.id)
         return settingsFromRow(row).settings
       }),
   }),
@@ -58,6 +60,7 @@ export const accountRouter = router({
           ...(input.order ? { provider_order: input.order } : {}),
           ...(input.exclude ? { provider_exclude: input.exclude } : {}),
         })
+        await accountChanged(ctx.deps, ctx.user.id)
         return settingsFromRow(row).providers
       }),
   }),

@@ -5,6 +5,7 @@ import { type ApiKeyRow, listApiKeysForOwner, revokeApiKeyForOwner } from '@nbl/
 import { z } from 'zod'
 import { fail, notFound } from '../errors.js'
 import { idSchema } from '../schemas.js'
+import { accountChanged } from '../services/account/account-cache.js'
 import { issueApiKey } from '../services/auth/api-keys.js'
 import { recordAudit } from '../services/auth/audit.js'
 import { clientIpOf } from '../services/rate-limit/enforce.js'
@@ -81,6 +82,8 @@ export const authApiKeysRouter = router({
       return true
     })
     if (!revoked) throw notFound('API key')
+    // Effective at once on every instance: each forgets this user's cached keys.
+    await accountChanged(ctx.deps, ctx.user.id)
     return { ok: true as const }
   }),
 })

@@ -39,7 +39,7 @@ import {
   providerSchema,
   resolutionSchema,
 } from '../schemas.js'
-import { loadPreferences } from '../services/account/settings.js'
+import { cachedPreferences } from '../services/account/settings.js'
 import { generateChatTurn } from '../services/generation/generate-image.js'
 import { type Image, imageRowToImage } from '../services/images/image-output.js'
 import { assertFieldsAllowed } from '../services/moderation/moderate-fields.js'
@@ -153,7 +153,7 @@ async function buildHistory(
 
 export const chatRouter = router({
   create: authedProcedure.input(createInput).mutation(async ({ input, ctx }): Promise<ChatSession> => {
-    const { settings } = await loadPreferences(ctx.deps.db, ctx.user.id)
+    const { settings } = await cachedPreferences(ctx.deps, ctx.user.id)
     const row = await insertChatSession(ctx.deps.db, {
       id: createId('chat'),
       user_id: ctx.user.id,

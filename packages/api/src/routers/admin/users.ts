@@ -14,6 +14,7 @@ import {
 import { z } from 'zod'
 import { AppError, notFound } from '../../errors.js'
 import { idSchema, listInput } from '../../schemas.js'
+import { accountChanged } from '../../services/account/account-cache.js'
 import { issueApiKey } from '../../services/auth/api-keys.js'
 import { recordAudit } from '../../services/auth/audit.js'
 import { TIERS, utcDay } from '../../services/quota/policy.js'
@@ -119,6 +120,8 @@ export const adminUsersRouter = router({
       if (!before) throw notFound('user')
       const row = await updateUserTier(ctx.deps.db, input.userId, input.tier)
       if (!row) throw notFound('user')
+      // Cached identities carry the tier: every instance forgets them.
+      await accountChanged(ctx.deps, row.id)
       await recordAudit(ctx.deps.db, {
         actorId: ctx.user.id,
         action: 'admin.users.setTier',
@@ -138,6 +141,7 @@ export const adminUsersRouter = router({
       if (!row) throw notFound('user')
       const day = utcDay(Date.now())
       const total = await addQuotaAdjustment(ctx.deps.db, row.id, day, input.units)
+      await accountChanged(ctx.deps, row.id)
       await recordAudit(ctx.deps.db, {
         actorId: ctx.user.id,
         action: 'admin.users.adjustQuota',

@@ -15,6 +15,7 @@ import {
   STRATEGIES,
   type Strategy,
 } from '@nbl/providers'
+import type { AppDeps } from '../../deps.js'
 
 export interface AccountSettings {
   resolution: Resolution | null
@@ -58,4 +59,19 @@ export function settingsFromRow(row: UserSettingsRow | undefined): SavedPreferen
 
 export async function loadPreferences(db: Executor, userId: string): Promise<SavedPreferences> {
   return settingsFromRow(await findUserSettings(db, userId))
+}
+
+/**
+ * What a generation reads: the preferences through this instance's account cache, so a busy user
+ * costs one read per cache lifetime. The returned object is shared: never mutate it.
+ */
+export async function cachedPreferences(
+  deps: Pick<AppDeps, 'db' | 'accountCache'>,
+  userId: string,
+): Promise<SavedPreferences> {
+  const { preferences } = deps.accountCache
+  const found =
+    preferences.get(userId) ??
+    (await preferences.load(userId, async () => ({ userId, value: await loadPreferences(deps.db, userId) })))
+  return found ?? settingsFromRow(undefined)
 }

@@ -29,7 +29,7 @@ import {
 import type { Context } from '../../context.js'
 import { AppError } from '../../errors.js'
 import type { GenerateImageInput, GenerateImageRequestInput } from '../../schemas.js'
-import { type AccountSettings, loadPreferences, type SavedPreferences } from '../account/settings.js'
+import { type AccountSettings, cachedPreferences, type SavedPreferences } from '../account/settings.js'
 import type { AuthUser } from '../auth/api-keys.js'
 import { type Image, imageRowToImage, imageStorageKey } from '../images/image-output.js'
 import { resolveReferenceImages } from '../images/reference-images.js'
@@ -127,7 +127,7 @@ export async function generateImageCore(
   const { idempotencyKey, ...given } = input
   // Before the idempotency claim and any quota check: a blocked prompt costs and records nothing.
   await assertFieldsAllowed(ctx.deps.moderation, promptFields(given), 'generation')
-  const preferences = await loadPreferences(ctx.deps.db, ctx.user.id)
+  const preferences = await cachedPreferences(ctx.deps, ctx.user.id)
   const request = applySavedDefaults(given, preferences.settings)
   if (!idempotencyKey) return runGeneration(request, ctx, options, undefined, false, undefined, preferences)
 
@@ -236,7 +236,7 @@ async function runGeneration(
   chat?: ChatTurnOptions,
 ): Promise<GenerationResult> {
   const { deps, user } = ctx
-  const preferences = saved ?? (await loadPreferences(deps.db, user.id))
+  const preferences = saved ?? (await cachedPreferences(deps, user.id))
   const subject = { id: user.id, tier: user.tier }
 
   const allowed = deps.quota.assertResolutionAllowed(subject, input.resolution)
