@@ -30,6 +30,7 @@ import {
   InvalidCursorError,
   insertApiKey,
   insertFavoriteFolder,
+  insertFinishedGeneration,
   insertGeneration,
   insertImages,
   insertJobWithItems,
@@ -429,6 +430,80 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       expect(await sumUnitsChargedSince(db(), alice.id, since)).toBe(6)
       expect(await sumUnitsChargedSince(db(), bob.id, since)).toBe(16)
       expect(await sumUnitsChargedSince(db(), bob.id, new Date(since.getTime() + 1))).toBe(0)
+    })
+
+    it('writes a finished generation with its images in one statement, or neither', async () => {
+      const user = await insertUser(db(), newUser())
+      const generationId = createId('gen')
+      const started = {
+        id: generationId,
+        user_id: user.id,
+        kind: 'image' as const,
+        status: 'running' as const,
+        prompt: 'p',
+        request: { prompt: 'p' },
+        provider: null,
+        model: null,
+        units_reserved: 2,
+        latency_ms: null,
+        error_code: null,
+        error_message: null,
+        finished_at: null,
+      }
+      const outcome = {
+        status: 'succeeded' as const,
+        provider: 'local',
+        model: 'local-1',
+        attempts: [{ provider: 'local', model: 'local-1', outcome: 'succeeded' as const, latencyMs: 3 }],
+        unitsCharged: 2,
+        costUsd: 0.01,
+        latencyMs: 3,
+        finishedAt: new Date('2026-04-02T00:00:02Z'),
+        response: { imageIds: ['img_a', 'img_b'], warnings: [] },
+      }
+      const images = [
+        newImage(user.id, { id: 'img_a', generation_id: generationId }),
+        newImage(user.id, { id: 'img_b', generation_id: generationId }),
+      ]
+      const inserted = await insertFinishedGeneration(db(), started, outcome, images)
+      expect(inserted.map((row) => [row.id, row.generation_id])).toEqual([
+        ['img_a', generationId],
+        ['img_b', generationId],
+      ])
+      expect(await findGenerationForOwner(db(), user.id, generationId)).toMatchObject({
+        status: 'succeeded',
+        provider: 'local',
+        request: { prompt: 'p' },
+        attempts: outcome.attempts,
+        units_reserved: 2,
+        units_charged: 2,
+        latency_ms: 3,
+        response: outcome.response,
+        finished_at: outcome.finishedAt,
+      })
+
+      // An image that cannot be written (its id is taken) takes the generation down with it.
+      const second = { ...started, id: createId('gen') }
+      const clash = await insertFinishedGeneration(db(), second, outcome, [
+        newImage(user.id, { id: 'img_a', generation_id: second.id }),
+      ]).catch((error: unknown) => error)
+      expect(isUniqueViolation(clash)).toBe(true)
+      expect(await findGenerationForOwner(db(), user.id, second.id)).toBeUndefined()
+
+      // A failure has no images: the generation alone.
+      const failed = { ...started, id: createId('gen') }
+      const failure = {
+        ...outcome,
+        status: 'failed' as const,
+        unitsCharged: 0,
+        errorCode: 'PROVIDERS_FAILED',
+      }
+      expect(await insertFinishedGeneration(db(), failed, failure, [])).toEqual([])
+      expect(await findGenerationForOwner(db(), user.id, failed.id)).toMatchObject({
+        status: 'failed',
+        units_charged: 0,
+        error_code: 'PROVIDERS_FAILED',
+      })
     })
 
     it('keeps images when their generation is deleted', async () => {

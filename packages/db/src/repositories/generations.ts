@@ -5,10 +5,13 @@ import type {
   GenerationResponse,
   GenerationRow,
   GenerationStatus,
+  ImageRow,
   NewGenerationRow,
+  NewImageRow,
   StoredAttempt,
 } from '../schema.js'
 import type { Executor } from './executor.js'
+import { IMAGE_COLUMNS } from './images.js'
 
 export type NewGeneration = Omit<NewGenerationRow, 'request' | 'attempts'> & {
   request: Record<string, unknown>
@@ -43,6 +46,52 @@ export interface FinishGenerationPatch {
   response?: GenerationResponse
 }
 
+/**
+ * Writes a generation that already finished (the row was not written when it started) and its
+ * images in one statement: one round trip, atomic without a transaction. The images' foreign keys
+ * are checked at the end of the statement, after the CTE inserted the generation.
+ */
+export async function insertFinishedGeneration(
+  db: Executor,
+  generation: NewGeneration,
+  outcome: FinishGenerationPatch,
+  images: readonly NewImageRow[],
+): Promise<ImageRow[]> {
+  const { request, attempts: _unset, ...rest } = generation
+  const values = {
+    ...rest,
+    request: JSON.stringify(request),
+    ...outcomeColumns(outcome),
+  }
+  if (images.length === 0) {
+    await db.insertInto('generations').values(values).execute()
+    return []
+  }
+  return db
+    .with('generation', (cte) => cte.insertInto('generations').values(values))
+    .insertInto('images')
+    .values([...images])
+    .returning(IMAGE_COLUMNS)
+    .execute()
+}
+
+function outcomeColumns(patch: FinishGenerationPatch) {
+  return {
+    status: patch.status,
+    attempts: JSON.stringify(patch.attempts),
+    units_charged: patch.unitsCharged,
+    cost_usd: patch.costUsd,
+    latency_ms: patch.latencyMs,
+    finished_at: patch.finishedAt,
+    // Leave columns alone when the caller did not mention them (a failed request may have no provider).
+    ...(patch.provider === undefined ? {} : { provider: patch.provider }),
+    ...(patch.model === undefined ? {} : { model: patch.model }),
+    ...(patch.errorCode === undefined ? {} : { error_code: patch.errorCode }),
+    ...(patch.errorMessage === undefined ? {} : { error_message: patch.errorMessage }),
+    ...(patch.response === undefined ? {} : { response: JSON.stringify(patch.response) }),
+  }
+}
+
 /** Records the outcome; returns the updated row, or `undefined` if the owner has no such generation. */
 export async function finishGeneration(
   db: Executor,
@@ -52,20 +101,7 @@ export async function finishGeneration(
 ): Promise<GenerationRow | undefined> {
   return db
     .updateTable('generations')
-    .set({
-      status: patch.status,
-      attempts: JSON.stringify(patch.attempts),
-      units_charged: patch.unitsCharged,
-      cost_usd: patch.costUsd,
-      latency_ms: patch.latencyMs,
-      finished_at: patch.finishedAt,
-      // Leave columns alone when the caller did not mention them (a failed request may have no provider).
-      ...(patch.provider === undefined ? {} : { provider: patch.provider }),
-      ...(patch.model === undefined ? {} : { model: patch.model }),
-      ...(patch.errorCode === undefined ? {} : { error_code: patch.errorCode }),
-      ...(patch.errorMessage === undefined ? {} : { error_message: patch.errorMessage }),
-      ...(patch.response === undefined ? {} : { response: JSON.stringify(patch.response) }),
-    })
+    .set(outcomeColumns(patch))
     .where('id', '=', id)
     .where('user_id', '=', userId)
     .returningAll()

@@ -8,14 +8,18 @@ import {
   createId,
   deleteGenerationForOwner,
   type Executor,
+  type FinishGenerationPatch,
   findImagesForGeneration,
   findProjectForOwner,
   finishGeneration,
   type GenerationRow,
   type ImageRow,
+  insertFinishedGeneration,
   insertGeneration,
   insertImages,
   isUniqueViolation,
+  type NewGeneration,
+  type NewImageRow,
 } from '@nbl/db'
 import {
   type Attempt,
@@ -259,31 +263,44 @@ async function runGeneration(
   const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
 
   const generationId = createId('gen')
-  const insertStart = (executor: Executor) =>
-    insertGeneration(executor, {
-      id: generationId,
-      user_id: user.id,
-      kind: options.kind,
-      status: 'running',
-      prompt: input.prompt,
-      request: { ...input, referenceImages: input.referenceImages.length },
-      provider: null,
-      model: null,
-      units_reserved: units,
-      latency_ms: null,
-      error_code: null,
-      error_message: null,
-      finished_at: null,
-      ...(idempotency ? { idempotency_key: idempotency.key, request_hash: idempotency.hash } : {}),
-    })
+  const started: NewGeneration = {
+    id: generationId,
+    user_id: user.id,
+    kind: options.kind,
+    status: 'running',
+    prompt: input.prompt,
+    request: { ...input, referenceImages: input.referenceImages.length },
+    provider: null,
+    model: null,
+    units_reserved: units,
+    latency_ms: null,
+    error_code: null,
+    error_message: null,
+    finished_at: null,
+    ...(idempotency ? { idempotency_key: idempotency.key, request_hash: idempotency.hash } : {}),
+  }
+  // The row is written when the call starts only where something needs it before the outcome: an
+  // idempotency claim, a job item's link. Otherwise it is written once, finished, with its images
+  // (one statement instead of five); a crash mid-call then leaves nothing charged to rebuild.
+  const writtenAtStart = idempotency !== undefined || onStart !== undefined
   // A job item links the generation in the same transaction, so a crash never leaves it unlinked.
   const recordStart = () =>
     onStart
       ? deps.db.transaction().execute(async (trx) => {
-          await insertStart(trx)
+          await insertGeneration(trx, started)
           await onStart(generationId, trx)
         })
-      : insertStart(deps.db)
+      : insertGeneration(deps.db, started)
+  const recordOutcome = async (
+    executor: Executor,
+    outcome: FinishGenerationPatch,
+    images: NewImageRow[] = [],
+  ): Promise<ImageRow[]> => {
+    if (!writtenAtStart) return insertFinishedGeneration(executor, started, outcome, images)
+    const inserted = await insertImages(executor, images)
+    await finishGeneration(executor, user.id, generationId, outcome)
+    return inserted
+  }
 
   // With a key, claim it before reserving, so concurrent calls cannot both charge; a claim that
   // never reached a provider is released, so a retry (after the quota resets, or once the quota
@@ -311,7 +328,7 @@ async function runGeneration(
   let providerCalled = false
   const startedAt = performance.now()
   try {
-    if (!idempotency) await recordStart()
+    if (writtenAtStart && !idempotency) await recordStart()
     const request: ImageGenerationRequest = {
       prompt: input.prompt,
       resolution: input.resolution,
@@ -337,7 +354,7 @@ async function runGeneration(
       })
     } catch (error) {
       const appError = providerFailureToAppError(error)
-      await finishGeneration(deps.db, user.id, generationId, {
+      await recordOutcome(deps.db, {
         status: 'failed',
         attempts: appError?.details.attempts ?? [],
         unitsCharged: 0,
@@ -354,7 +371,7 @@ async function runGeneration(
 
     const { result } = routed
     const rows = await Promise.all(
-      result.images.slice(0, input.count).map(async (image): Promise<Omit<ImageRow, 'created_at'>> => {
+      result.images.slice(0, input.count).map(async (image): Promise<NewImageRow> => {
         const id = createId('img')
         const storageKey = imageStorageKey(user.id, id, image.mimeType)
         await deps.storage.put(storageKey, image.data, image.mimeType)
@@ -377,37 +394,41 @@ async function runGeneration(
     )
     const charge = perImage * rows.length
     const latencyMs = Math.round(performance.now() - startedAt)
-    const stored = await deps.db.transaction().execute(async (trx) => {
-      const inserted = await insertImages(trx, rows)
-      // Adds nothing if the project was deleted meanwhile; the images stay in the library.
-      if (input.projectId !== undefined)
-        await addImagesToProject(
-          trx,
-          user.id,
-          input.projectId,
-          inserted.map((row) => row.id),
-        )
-      await finishGeneration(trx, user.id, generationId, {
-        status: rows.length > 0 ? 'succeeded' : 'failed',
-        provider: routed.provider,
-        model: routed.model,
-        attempts: routed.attempts,
-        unitsCharged: charge,
-        costUsd: result.costUsd,
-        latencyMs,
-        response: {
-          imageIds: inserted.map((row) => row.id),
-          ...(result.text ? { text: result.text } : {}),
-          warnings: result.warnings,
-          ...(options.searchGrounding ? { grounding: result.grounding ?? { queries: [], sources: [] } } : {}),
-        },
-        ...(rows.length > 0
-          ? {}
-          : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'The provider returned no image' }),
-        finishedAt: new Date(),
-      })
-      return inserted
-    })
+    const outcome: FinishGenerationPatch = {
+      status: rows.length > 0 ? 'succeeded' : 'failed',
+      provider: routed.provider,
+      model: routed.model,
+      attempts: routed.attempts,
+      unitsCharged: charge,
+      costUsd: result.costUsd,
+      latencyMs,
+      response: {
+        imageIds: rows.map((row) => row.id),
+        ...(result.text ? { text: result.text } : {}),
+        warnings: result.warnings,
+        ...(options.searchGrounding ? { grounding: result.grounding ?? { queries: [], sources: [] } } : {}),
+      },
+      ...(rows.length > 0
+        ? {}
+        : { errorCode: 'PROVIDERS_FAILED', errorMessage: 'The provider returned no image' }),
+      finishedAt: new Date(),
+    }
+    const { projectId } = input
+    const stored =
+      projectId === undefined && !writtenAtStart
+        ? await recordOutcome(deps.db, outcome, rows)
+        : await deps.db.transaction().execute(async (trx) => {
+            const inserted = await recordOutcome(trx, outcome, rows)
+            // Adds nothing if the project was deleted meanwhile; the images stay in the library.
+            if (projectId !== undefined)
+              await addImagesToProject(
+                trx,
+                user.id,
+                projectId,
+                inserted.map((row) => row.id),
+              )
+            return inserted
+          })
     recorded = true
     deps.metrics?.generation(
       chat ? 'chat' : options.kind,
@@ -443,7 +464,7 @@ async function runGeneration(
       await releaseClaim()
     } else if (!recorded) {
       // Storage or the database failed after the reservation: record it, then refund below.
-      await finishGeneration(deps.db, user.id, generationId, {
+      await recordOutcome(deps.db, {
         status: 'failed',
         attempts: [],
         unitsCharged: 0,
