@@ -180,7 +180,7 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
     await rm(dataDir, { recursive: true, force: true })
   }
   if (profileDir) {
-    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (others: tsx's loader).
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (others: worker threads).
     const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'))
     const file = files.find((name) => /\.0\.\d+\.cpuprofile$/.test(name)) ?? files[0]
     if (file) {

@@ -1,9 +1,9 @@
 /**
- * @module Child processes of the gateway benchmark: the fake upstream and the server (run as `pnpm start`
- * runs it, `tsx src/main.ts`, but as one `node --import tsx` process so its RSS is the server's alone),
+ * @module Child processes of the gateway benchmark: the fake upstream and the server (the production
+ * build, `node dist/main.js` as `pnpm start` runs it, built once per bench run so it matches the sources),
  * and the server's peak RSS per scenario from /proc.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -57,16 +57,30 @@ export interface ServerOptions {
   cpuProfDir?: string
 }
 
+let built = false
+
+/**
+ * Builds apps/server/dist (tsdown, about a second) the first time a bench run starts a server, so the
+ * bundle measured is always the one the current sources give. Its output goes to stderr.
+ */
+function buildServerOnce(): void {
+  if (built) return
+  const result = spawnSync('pnpm', ['--filter', '@nbl/server', 'build'], {
+    cwd: serverDir,
+    stdio: ['ignore', process.stderr, process.stderr],
+  })
+  if (result.error || result.status !== 0) {
+    throw new Error(`building the server failed (${result.error?.message ?? `exit ${result.status}`})`)
+  }
+  built = true
+}
+
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  buildServerOnce()
   const log = openSync(options.logFile, 'w')
   const child = spawn(
     process.execPath,
-    [
-      ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
-      '--import',
-      'tsx',
-      'src/main.ts',
-    ],
+    [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), 'dist/main.js'],
     // Only what the benchmark sets: no provider key or database from the caller's environment leaks in.
     {
       cwd: serverDir,

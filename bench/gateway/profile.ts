@@ -1,12 +1,15 @@
 /**
  * @module Self time per function from a V8 `.cpuprofile` (what `node --cpu-prof` writes): each sample's
  * time delta is charged to the node it landed in, then nodes are grouped by function and location.
+ * Frames in our bundle (the server's dist/main.js) are mapped back to their TypeScript sources.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
   children?: number[]
 }
 
@@ -42,6 +45,7 @@ export interface ProfileSummary {
  */
 export function summariseProfile(file: string, top = 25, windows: [number, number][] = []): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
+  toSourceFrames(profile.nodes)
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parentOf = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
@@ -116,6 +120,36 @@ export function summariseProfile(file: string, top = 25, windows: [number, numbe
         inclusiveMs: Math.round(entry.us / 1000),
         inclusivePercent: percent(entry.us),
       })),
+  }
+}
+
+/**
+ * Points frames of a bundled file of ours (a `.js` outside node_modules with a `.map` beside it, as
+ * tsdown writes apps/server/dist/main.js.map) at the original file and line, so packages and workspace
+ * functions are told apart as they were when the server ran from its sources.
+ */
+function toSourceFrames(nodes: ProfileNode[]): void {
+  const maps = new Map<string, SourceMap | undefined>()
+  for (const node of nodes) {
+    const frame = node.callFrame
+    if (!/^file:.*\.m?js$/.test(frame.url) || frame.url.includes('/node_modules/') || frame.lineNumber < 0) {
+      continue
+    }
+    if (!maps.has(frame.url)) {
+      const mapFile = `${fileURLToPath(frame.url)}.map`
+      maps.set(
+        frame.url,
+        existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined,
+      )
+    }
+    const entry = maps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber)
+    if (!entry || !('originalSource' in entry)) continue
+    node.callFrame = {
+      ...frame,
+      url: new URL(entry.originalSource, frame.url).href,
+      lineNumber: entry.originalLine,
+      columnNumber: entry.originalColumn,
+    }
   }
 }
 
