@@ -30,7 +30,7 @@ import {
   InvalidCursorError,
   insertApiKey,
   insertFavoriteFolder,
-  insertFinishedGeneration,
+  insertFinishedGenerations,
   insertGeneration,
   insertImages,
   insertJobWithItems,
@@ -465,7 +465,7 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         newImage(user.id, { id: 'img_a', generation_id: generationId }),
         newImage(user.id, { id: 'img_b', generation_id: generationId }),
       ]
-      const inserted = await insertFinishedGeneration(db(), started, outcome, images)
+      const inserted = await insertFinishedGenerations(db(), [{ generation: started, outcome, images }])
       expect(inserted.map((row) => [row.id, row.generation_id])).toEqual([
         ['img_a', generationId],
         ['img_b', generationId],
@@ -483,12 +483,29 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       })
 
       // An image that cannot be written (its id is taken) takes the generation down with it.
+      // In a batch, one bad row fails them all.
       const second = { ...started, id: createId('gen') }
-      const clash = await insertFinishedGeneration(db(), second, outcome, [
-        newImage(user.id, { id: 'img_a', generation_id: second.id }),
+      const third = { ...started, id: createId('gen') }
+      const clash = await insertFinishedGenerations(db(), [
+        { generation: third, outcome, images: [newImage(user.id, { generation_id: third.id })] },
+        {
+          generation: second,
+          outcome,
+          images: [newImage(user.id, { id: 'img_a', generation_id: second.id })],
+        },
       ]).catch((error: unknown) => error)
       expect(isUniqueViolation(clash)).toBe(true)
       expect(await findGenerationForOwner(db(), user.id, second.id)).toBeUndefined()
+      expect(await findGenerationForOwner(db(), user.id, third.id)).toBeUndefined()
+
+      // A batch of several: every generation, and the images in the order given.
+      const batch = [0, 1, 2].map(() => {
+        const generation = { ...started, id: createId('gen') }
+        const images = [newImage(user.id, { generation_id: generation.id })]
+        return { generation, outcome, images }
+      })
+      const written = await insertFinishedGenerations(db(), batch)
+      expect(written.map((row) => row.generation_id)).toEqual(batch.map((entry) => entry.generation.id))
 
       // A failure has no images: the generation alone.
       const failed = { ...started, id: createId('gen') }
@@ -498,7 +515,9 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         unitsCharged: 0,
         errorCode: 'PROVIDERS_FAILED',
       }
-      expect(await insertFinishedGeneration(db(), failed, failure, [])).toEqual([])
+      expect(
+        await insertFinishedGenerations(db(), [{ generation: failed, outcome: failure, images: [] }]),
+      ).toEqual([])
       expect(await findGenerationForOwner(db(), user.id, failed.id)).toMatchObject({
         status: 'failed',
         units_charged: 0,

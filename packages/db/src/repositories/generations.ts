@@ -46,31 +46,36 @@ export interface FinishGenerationPatch {
   response?: GenerationResponse
 }
 
+/** A generation written once, already finished (its row was not written when it started). */
+export interface FinishedGeneration {
+  generation: NewGeneration
+  outcome: FinishGenerationPatch
+  images: readonly NewImageRow[]
+}
+
 /**
- * Writes a generation that already finished (the row was not written when it started) and its
- * images in one statement: one round trip, atomic without a transaction. The images' foreign keys
- * are checked at the end of the statement, after the CTE inserted the generation.
+ * Writes finished generations and their images in one statement: one round trip, atomic without
+ * a transaction (all rows or none). The images' foreign keys are checked at the end of the
+ * statement, after the CTE inserted the generations. Returns the images in the order given.
  */
-export async function insertFinishedGeneration(
+export async function insertFinishedGenerations(
   db: Executor,
-  generation: NewGeneration,
-  outcome: FinishGenerationPatch,
-  images: readonly NewImageRow[],
+  finished: readonly FinishedGeneration[],
 ): Promise<ImageRow[]> {
-  const { request, attempts: _unset, ...rest } = generation
-  const values = {
-    ...rest,
-    request: JSON.stringify(request),
-    ...outcomeColumns(outcome),
-  }
+  if (finished.length === 0) return []
+  const generations = finished.map(({ generation, outcome }) => {
+    const { request, attempts: _replacedByOutcome, ...rest } = generation
+    return { ...rest, request: JSON.stringify(request), ...outcomeColumns(outcome) }
+  })
+  const images = finished.flatMap((entry) => entry.images)
   if (images.length === 0) {
-    await db.insertInto('generations').values(values).execute()
+    await db.insertInto('generations').values(generations).execute()
     return []
   }
   return db
-    .with('generation', (cte) => cte.insertInto('generations').values(values))
+    .with('generation', (cte) => cte.insertInto('generations').values(generations))
     .insertInto('images')
-    .values([...images])
+    .values(images)
     .returning(IMAGE_COLUMNS)
     .execute()
 }

@@ -14,7 +14,7 @@ import {
   finishGeneration,
   type GenerationRow,
   type ImageRow,
-  insertFinishedGeneration,
+  insertFinishedGenerations,
   insertGeneration,
   insertImages,
   isUniqueViolation,
@@ -41,6 +41,7 @@ import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
 import type { Reservation } from '../quota/store.js'
+import { generationWriterFor } from './generation-writer.js'
 import { recordedFailure, requestHash, settledGenerationForKey } from './idempotency.js'
 
 export interface GenerationResult {
@@ -291,12 +292,17 @@ async function runGeneration(
           await onStart(generationId, trx)
         })
       : insertGeneration(deps.db, started)
+  /** Outside a transaction, a row written once joins the next group commit (generation-writer.ts). */
   const recordOutcome = async (
-    executor: Executor,
     outcome: FinishGenerationPatch,
     images: NewImageRow[] = [],
+    trx?: Executor,
   ): Promise<ImageRow[]> => {
-    if (!writtenAtStart) return insertFinishedGeneration(executor, started, outcome, images)
+    if (!writtenAtStart) {
+      const entry = { generation: started, outcome, images }
+      return trx ? insertFinishedGenerations(trx, [entry]) : generationWriterFor(deps.db).write(entry)
+    }
+    const executor = trx ?? deps.db
     const inserted = await insertImages(executor, images)
     await finishGeneration(executor, user.id, generationId, outcome)
     return inserted
@@ -354,7 +360,7 @@ async function runGeneration(
       })
     } catch (error) {
       const appError = providerFailureToAppError(error)
-      await recordOutcome(deps.db, {
+      await recordOutcome({
         status: 'failed',
         attempts: appError?.details.attempts ?? [],
         unitsCharged: 0,
@@ -416,9 +422,9 @@ async function runGeneration(
     const { projectId } = input
     const stored =
       projectId === undefined && !writtenAtStart
-        ? await recordOutcome(deps.db, outcome, rows)
+        ? await recordOutcome(outcome, rows)
         : await deps.db.transaction().execute(async (trx) => {
-            const inserted = await recordOutcome(trx, outcome, rows)
+            const inserted = await recordOutcome(outcome, rows, trx)
             // Adds nothing if the project was deleted meanwhile; the images stay in the library.
             if (projectId !== undefined)
               await addImagesToProject(
@@ -464,7 +470,7 @@ async function runGeneration(
       await releaseClaim()
     } else if (!recorded) {
       // Storage or the database failed after the reservation: record it, then refund below.
-      await recordOutcome(deps.db, {
+      await recordOutcome({
         status: 'failed',
         attempts: [],
         unitsCharged: 0,

@@ -1,0 +1,114 @@
+import { createId, type FinishedGeneration, findGenerationForOwner } from '@nbl/db'
+import type { KyselyPlugin } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHarness, type Harness } from '../../../test/harness.js'
+import { createGenerationWriter } from './generation-writer.js'
+
+let harness: Harness
+beforeAll(async () => {
+  harness = await createHarness()
+})
+afterAll(() => harness.close())
+
+function finished(userId: string, imageCount = 1): FinishedGeneration {
+  const id = createId('gen')
+  return {
+    generation: {
+      id,
+      user_id: userId,
+      kind: 'image',
+      status: 'running',
+      prompt: 'a banana',
+      request: { prompt: 'a banana' },
+      provider: null,
+      model: null,
+      units_reserved: imageCount,
+      latency_ms: null,
+      error_code: null,
+      error_message: null,
+      finished_at: null,
+    },
+    outcome: {
+      status: 'succeeded',
+      provider: 'local',
+      model: 'local-1',
+      attempts: [],
+      unitsCharged: imageCount,
+      costUsd: 0,
+      latencyMs: 1,
+      finishedAt: new Date(),
+    },
+    images: Array.from({ length: imageCount }, () => {
+      const imageId = createId('img')
+      return {
+        id: imageId,
+        user_id: userId,
+        generation_id: id,
+        storage_key: `images/${userId}/${imageId}.png`,
+        mime_type: 'image/png',
+        width: 8,
+        height: 8,
+        bytes: 10,
+        prompt: 'a banana',
+        provider: 'local',
+        model: 'local-1',
+      }
+    }),
+  }
+}
+
+/** The writer's database, counting the statements it runs. */
+function countingDb() {
+  const counter = { statements: 0 }
+  const plugin: KyselyPlugin = {
+    transformQuery(args) {
+      counter.statements++
+      return args.node
+    },
+    async transformResult(args) {
+      return args.result
+    },
+  }
+  return { db: harness.deps.db.withPlugin(plugin), counter }
+}
+
+describe('generation writer (group commit)', () => {
+  it('writes a lone call at once, and calls that overlap it together in the next statement', async () => {
+    const { user } = await harness.createUser()
+    const { db, counter } = countingDb()
+    const writer = createGenerationWriter(db)
+    const entries = Array.from({ length: 20 }, (_, index) => finished(user.id, 1 + (index % 3)))
+    const written = await Promise.all(entries.map((entry) => writer.write(entry)))
+
+    // The first is written alone; the 19 that arrived meanwhile share one statement.
+    expect(counter.statements).toBe(2)
+    written.forEach((images, index) => {
+      expect(images.map((image) => image.id)).toEqual(entries[index]?.images.map((image) => image.id))
+    })
+    for (const entry of entries) {
+      expect((await findGenerationForOwner(harness.deps.db, user.id, entry.generation.id))?.status).toBe(
+        'succeeded',
+      )
+    }
+  })
+
+  it('fails only the caller whose rows cannot be written; the rest of its batch is written', async () => {
+    const { user } = await harness.createUser()
+    const writer = createGenerationWriter(harness.deps.db)
+    const good = [finished(user.id), finished(user.id), finished(user.id)]
+    // No such user: the foreign key refuses this one.
+    const orphan = finished('usr_missing')
+    const outcomes = await Promise.allSettled(
+      [good[0], orphan, good[1], good[2]].map((entry) => writer.write(entry!)),
+    )
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ])
+    for (const entry of good) {
+      expect(await findGenerationForOwner(harness.deps.db, user.id, entry.generation.id)).toBeDefined()
+    }
+  })
+})
