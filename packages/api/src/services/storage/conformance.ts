@@ -47,6 +47,14 @@ export function runObjectStoreConformance(label: string, factory: ObjectStoreFac
       expect(new Uint8Array(await new Response(object?.body).arrayBuffer())).toEqual(data)
     })
 
+    it('round-trips a multi-megabyte buffer (a 4K image) byte for byte', async () => {
+      const data = new Uint8Array(3 * MIB).map((_, index) => (index * 31) % 251)
+      await store.put(keyFor('big/4k.png'), data, 'image/png')
+      expect(Buffer.from(plain(await store.read(keyFor('big/4k.png'))) ?? []).equals(Buffer.from(data))).toBe(
+        true,
+      )
+    })
+
     it('overwrites an object in place', async () => {
       await store.put(keyFor('overwrite.webp'), new Uint8Array([1]), 'image/webp')
       await store.put(keyFor('overwrite.webp'), new Uint8Array([2, 3]), 'image/webp')
