@@ -51,8 +51,9 @@ export function runQuotaStoreConformance(label: string, factory: QuotaStoreFacto
       const userId = user()
       const reserved = await store.reserve({ userId, units: 4, dailyLimit: 10, cooldownMs: 0, now: NOON })
       if (!reserved.ok) throw new Error('expected a reservation')
-      await store.settle(reserved.value, 1)
-      await store.settle(reserved.value, 0)
+      // Each settle answers the day's usage after it.
+      expect(await store.settle(reserved.value, 1)).toEqual({ used: 1 })
+      expect(await store.settle(reserved.value, 0)).toEqual({ used: 1 })
       expect((await store.snapshot(userId, 0, NOON)).used).toBe(1)
     })
 

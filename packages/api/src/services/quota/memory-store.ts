@@ -80,10 +80,12 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): Q
     },
 
     async settle(reservation, unitsCharged) {
-      if (!open.delete(reservation.id)) return
-      const refund = reservation.units - Math.min(Math.max(unitsCharged, 0), reservation.units)
       const counter = counters.get(`${reservation.userId}:${reservation.day}`)
-      if (counter && refund > 0) counter.used = Math.max(0, counter.used - refund)
+      if (open.delete(reservation.id)) {
+        const refund = reservation.units - Math.min(Math.max(unitsCharged, 0), reservation.units)
+        if (counter && refund > 0) counter.used = Math.max(0, counter.used - refund)
+      }
+      return { used: counter?.used ?? 0 }
     },
 
     async refund(userId, day, units) {

@@ -43,7 +43,11 @@ export interface QuotaService {
   policyFor(tier: Tier): TierPolicy
   /** Takes `units` for one request, or says why not (QUOTA_EXCEEDED / COOLDOWN with retryAfterMs). */
   reserve(subject: QuotaSubject, units: number): Promise<Result<Reservation, AppError>>
-  settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /**
+   * Keeps `unitsCharged` and gives the rest back. Answers the caller's state afterwards from the
+   * same store call, for a reservation this service made today; otherwise undefined (ask `state`).
+   */
+  settle(reservation: Reservation, unitsCharged: number): Promise<QuotaState | undefined>
   /** Gives back units taken on `day` (YYYY-MM-DD) without the reservation (job items). */
   refund(userId: string, day: string, units: number): Promise<void>
   /** Sets today's usage to zero and clears the cooldown (admin.quota.reset). */
@@ -72,9 +76,12 @@ export function createQuotaService(options: {
 }): QuotaService {
   const { store, tiers, costs, adjustmentFor, onCharged } = options
   const now = options.now ?? Date.now
-  // Who took each open reservation on a capped tier: `settle` gets only the reservation. Weak, so
-  // a reservation never settled does not stay here; removed at the first settle (later ones are no-ops).
-  const cappedReservations = new WeakMap<Reservation, QuotaSubject>()
+  // Who took each open reservation, under which limit and cooldown: `settle` gets only the
+  // reservation. Weak, so one never settled does not stay here; removed at the first settle.
+  const openReservations = new WeakMap<
+    Reservation,
+    { subject: QuotaSubject; dailyLimit: number | null; readyAt: number }
+  >()
 
   /** The tier's daily limit plus today's adjustment; null (no cap) stays null. */
   async function dailyLimitFor(subject: QuotaSubject, at: number): Promise<number | null> {
@@ -84,6 +91,23 @@ export function createQuotaService(options: {
   }
 
   const policyFor = (tier: Tier): TierPolicy => tiers[tier]
+
+  function stateOf(
+    subject: QuotaSubject,
+    usage: { dailyLimit: number | null; used: number; readyAt: number },
+    at: number,
+  ): QuotaState {
+    const { dailyLimit, used, readyAt } = usage
+    return {
+      tier: subject.tier,
+      limit: dailyLimit,
+      used,
+      remaining: dailyLimit === null ? null : Math.max(0, dailyLimit - used),
+      resetsAt: new Date(nextUtcMidnight(at)).toISOString(),
+      cooldownMs: policyFor(subject.tier).cooldownSeconds * 1000,
+      readyAt: new Date(Math.max(readyAt, at)).toISOString(),
+    }
+  }
 
   function denialToError(denial: { code: 'QUOTA_EXCEEDED' | 'COOLDOWN'; retryAfterMs: number }): AppError {
     const message =
@@ -101,28 +125,32 @@ export function createQuotaService(options: {
     async reserve(subject, units) {
       const policy = policyFor(subject.tier)
       const at = now()
-      const result = await store.reserve({
-        userId: subject.id,
-        units,
-        dailyLimit: await dailyLimitFor(subject, at),
-        cooldownMs: policy.cooldownSeconds * 1000,
-        now: at,
-      })
+      const dailyLimit = await dailyLimitFor(subject, at)
+      const cooldownMs = policy.cooldownSeconds * 1000
+      const result = await store.reserve({ userId: subject.id, units, dailyLimit, cooldownMs, now: at })
       if (!result.ok) return Err(denialToError(result.error))
-      if (onCharged && policy.dailyLimit !== null) cappedReservations.set(result.value, subject)
+      // A granted reservation started the cooldown now.
+      openReservations.set(result.value, { subject, dailyLimit, readyAt: at + cooldownMs })
       return result
     },
 
     async settle(reservation, unitsCharged) {
-      await store.settle(reservation, unitsCharged)
-      const subject = cappedReservations.get(reservation)
-      cappedReservations.delete(reservation)
-      if (!onCharged || !subject || unitsCharged <= 0) return
-      try {
-        onCharged({ subject, day: reservation.day, unitsCharged })
-      } catch {
-        // The listener's own failure; the units are settled either way.
+      const { used } = await store.settle(reservation, unitsCharged)
+      const taken = openReservations.get(reservation)
+      openReservations.delete(reservation)
+      if (!taken) return undefined
+      const { subject } = taken
+      if (onCharged && policyFor(subject.tier).dailyLimit !== null && unitsCharged > 0) {
+        try {
+          onCharged({ subject, day: reservation.day, unitsCharged })
+        } catch {
+          // The listener's own failure; the units are settled either way.
+        }
       }
+      const at = now()
+      // Settled after midnight: the store answered for yesterday.
+      if (reservation.day !== utcDay(at)) return undefined
+      return stateOf(subject, { ...taken, used }, at)
     },
     refund: (userId, day, units) => store.refund(userId, day, units),
     reset: (userId) => store.reset(userId, now()),
@@ -140,20 +168,11 @@ export function createQuotaService(options: {
     },
 
     async state(subject) {
-      const policy = policyFor(subject.tier)
       const at = now()
-      const cooldownMs = policy.cooldownSeconds * 1000
       const dailyLimit = await dailyLimitFor(subject, at)
+      const cooldownMs = policyFor(subject.tier).cooldownSeconds * 1000
       const { used, readyAt } = await store.snapshot(subject.id, cooldownMs, at)
-      return {
-        tier: subject.tier,
-        limit: dailyLimit,
-        used,
-        remaining: dailyLimit === null ? null : Math.max(0, dailyLimit - used),
-        resetsAt: new Date(nextUtcMidnight(at)).toISOString(),
-        cooldownMs,
-        readyAt: new Date(readyAt).toISOString(),
-      }
+      return stateOf(subject, { dailyLimit, used, readyAt }, at)
     },
 
     assertResolutionAllowed(subject, resolution) {

@@ -67,17 +67,15 @@ return {${GRANTED}, used + units}
 `
 
 // KEYS: reservation, used counter of its day. ARGV: units charged (0..units).
-// Only the first settle finds the record; returns the units given back.
+// Only the first settle finds the record and gives units back; returns the day's usage after it.
 const SETTLE_LUA = `
-local units = redis.call('HGET', KEYS[1], 'units')
-if not units then return 0 end
-redis.call('DEL', KEYS[1])
-local back = tonumber(units) - math.min(tonumber(ARGV[1]), tonumber(units))
-if back <= 0 then return 0 end
 local used = tonumber(redis.call('GET', KEYS[2]) or '0')
-back = math.min(back, used)
-if back > 0 then redis.call('DECRBY', KEYS[2], back) end
-return back
+local units = redis.call('HGET', KEYS[1], 'units')
+if not units then return used end
+redis.call('DEL', KEYS[1])
+local back = math.min(tonumber(units) - math.min(tonumber(ARGV[1]), tonumber(units)), used)
+if back > 0 then used = redis.call('DECRBY', KEYS[2], back) end
+return used
 `
 
 // KEYS: used counter. ARGV: units. Never below zero; a missing counter stays missing.
@@ -201,11 +199,12 @@ export function createRedisQuotaStore({ redis, keyPrefix, loadUsed }: RedisQuota
       // NaN keeps everything, as in the memory store; partial units are kept, not refunded.
       const charged = Number.isNaN(unitsCharged) ? reservation.units : Math.ceil(unitsCharged)
       const kept = Math.min(Math.max(charged, 0), reservation.units)
-      await commands.nblQuotaSettle(
+      const used = await commands.nblQuotaSettle(
         reservationKey(reservation.userId, reservation.id),
         usedKey(reservation.userId, reservation.day),
         String(kept),
       )
+      return { used }
     },
 
     async refund(userId, day, units) {

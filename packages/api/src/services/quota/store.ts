@@ -34,8 +34,11 @@ export interface UsageSnapshot {
 export interface QuotaStore {
   /** Atomically checks the daily limit and the cooldown and takes `units` if both allow. */
   reserve(request: ReserveRequest): Promise<Result<Reservation, QuotaDenial>>
-  /** Keeps `unitsCharged` of the reservation and gives the rest back. Settling twice is a no-op. */
-  settle(reservation: Reservation, unitsCharged: number): Promise<void>
+  /**
+   * Keeps `unitsCharged` of the reservation and gives the rest back. Settling twice gives nothing
+   * back again. Answers the units used on the reservation's day afterwards (the same round trip).
+   */
+  settle(reservation: Reservation, unitsCharged: number): Promise<{ used: number }>
   /**
    * Gives units back to the day they were taken from, without a reservation in hand (a job item
    * that failed or was canceled, possibly after a restart). Never goes below zero.
