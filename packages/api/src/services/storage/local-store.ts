@@ -3,7 +3,7 @@
  * expiring `/files/:key` URLs.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { createReadStream, createWriteStream, renameSync, writeFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, writeFileSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
@@ -20,16 +20,19 @@ const CONTENT_TYPES: Record<string, string> = {
 }
 
 /**
- * Up to this size a file is written and renamed synchronously: into the page cache that takes tens
- * of microseconds, less than the four thread-pool round trips (open, write, close, rename) of the
- * asynchronous calls, each a thread wake-up. Bigger files (4K images, videos) keep the event loop free.
+ * Up to this size a file is written synchronously: into the page cache that is a fraction of a
+ * millisecond, less than the three thread-pool round trips (open, write, close) of the asynchronous
+ * call, each a thread wake-up. Bigger files (4K images, videos) keep the event loop free.
  */
 const SYNC_WRITE_MAX_BYTES = 256 * 1024
 
-async function writeWhole(path: string, data: Uint8Array): Promise<void> {
-  if (data.byteLength <= SYNC_WRITE_MAX_BYTES) writeFileSync(path, data)
-  else await writeFile(path, data)
+/** `wx`: only a new file; an existing one fails with EEXIST. */
+async function writeWhole(path: string, data: Uint8Array, flag: 'w' | 'wx'): Promise<void> {
+  if (data.byteLength <= SYNC_WRITE_MAX_BYTES) writeFileSync(path, data, { flag })
+  else await writeFile(path, data, { flag })
 }
+
+const errorCodeOf = (error: unknown) => (error as NodeJS.ErrnoException).code
 
 export interface LocalObjectStore extends ObjectStore {
   /** Checks a `/files` request's signature and expiry; the key must also be well-formed. */
@@ -82,19 +85,28 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
     async put(key, data) {
       const path = pathOf(key)
       await ensureDirectory(dirname(path))
-      // Write then rename, so a reader never sees half a file.
-      const temporary = temporaryPathFor(path)
+      // A new key is written in place: nobody can ask for it before `put` returns (its URL is handed
+      // out after), so no reader sees half a file, and the rename (another metadata write) is saved.
+      // An existing key is replaced through a temporary file and a rename, so readers see either.
+      const write = async () => {
+        try {
+          await writeWhole(path, data, 'wx')
+        } catch (error) {
+          if (errorCodeOf(error) !== 'EEXIST') throw error
+          const temporary = temporaryPathFor(path)
+          await writeWhole(temporary, data, 'w')
+          await rename(temporary, path)
+        }
+      }
       try {
-        await writeWhole(temporary, data)
+        await write()
       } catch (error) {
         // The folder went away behind our back (cleaned up by hand): make it again, once.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        if (errorCodeOf(error) !== 'ENOENT') throw error
         knownDirectories.delete(dirname(path))
         await ensureDirectory(dirname(path))
-        await writeWhole(temporary, data)
+        await write()
       }
-      if (data.byteLength <= SYNC_WRITE_MAX_BYTES) renameSync(temporary, path)
-      else await rename(temporary, path)
     },
 
     async putStream(key, stream, { signal }) {
