@@ -137,6 +137,8 @@ export function createApp(
       endpoint: '/trpc',
       req: c.req.raw,
       router: appRouter,
+      // tRPC builds its own Response, without the headers set on `c` before it.
+      responseMeta: () => ({ headers: { 'x-request-id': c.get('requestId') } }),
       createContext: async ({ req, info, resHeaders }) =>
         withClientIp(
           await createRequestContext({

@@ -18,9 +18,10 @@ export function observeRequests(deps: AppDeps): MiddlewareHandler<{ Variables: {
   return async function observeRequests(c, next) {
     const startedAt = performance.now()
     const requestId = c.get('requestId')
+    // The response carries the id from hono's requestId middleware (and tRPC's responseMeta, as tRPC
+    // builds its own Response). Not set again here: touching a finished response's headers makes
+    // @hono/node-server build a full WHATWG Response, a measurable cost on every request.
     await runInRequestScope({ requestId }, next)
-    // Handlers that return their own Response (tRPC) drop headers set before them: set it again.
-    c.header('x-request-id', requestId)
     const durationMs = performance.now() - startedAt
     // The registered pattern (`/trpc/*`, `/files/*`), never the raw path: bounded label values.
     const route = c.res.status === 404 && c.req.routePath === '*' ? 'unmatched' : routePath(c, -1)
