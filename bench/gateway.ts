@@ -93,6 +93,7 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
     server = await startServer({
       logFile: join(resultsDir, `server-${mode}-${upstreamMs}ms.log`),
       ...(profileDir ? { cpuProfDir: profileDir } : {}),
+      nodeFlags: list('BENCH_SERVER_NODE_FLAGS', '').flatMap((flags) => flags.split(' ')),
       env: {
         NODE_ENV: 'production',
         SECRET_KEY: randomBytes(32).toString('hex'),
@@ -106,6 +107,8 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
         QUOTA_FREE_DAILY_LIMIT: 'none',
         QUOTA_FREE_COOLDOWN_SECONDS: '0',
         RATE_LIMIT_GENERATE_PER_MINUTE: '0',
+        // Experiments: more server settings as a JSON object (`{"LOG_LEVEL":"warn"}`).
+        ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>),
         ...(networked
           ? {
               DATABASE_URL: networked.databaseUrl,

@@ -55,6 +55,8 @@ export interface ServerOptions {
   logFile: string
   /** Directory for a `--cpu-prof` profile of the server, written when it exits. */
   cpuProfDir?: string
+  /** Extra `node` flags for the server (`BENCH_SERVER_NODE_FLAGS`, e.g. `--trace-gc`). */
+  nodeFlags?: string[]
 }
 
 let built = false
@@ -80,7 +82,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const log = openSync(options.logFile, 'w')
   const child = spawn(
     process.execPath,
-    [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), 'dist/main.js'],
+    [
+      ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+      ...(options.nodeFlags ?? []),
+      'dist/main.js',
+    ],
     // Only what the benchmark sets: no provider key or database from the caller's environment leaks in.
     {
       cwd: serverDir,
