@@ -49,6 +49,14 @@ export function createFastFetch(
   }
 }
 
+let agent: Agent | undefined
+
+/** One keep-alive connection pool per process for direct `undici.request` calls to upstreams. */
+export function sharedAgent(): Agent {
+  agent ??= new Agent({ connections: 128, keepAliveTimeout: 10_000 })
+  return agent
+}
+
 function isBufferedBody(body: unknown): boolean {
   return typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer
 }

@@ -23,6 +23,7 @@ import { type AdapterConfig, fetchFor, withOverrides } from '../adapter-config.j
 import { fitImage } from '../image-output.js'
 import { type OpenAIImagesResponse, openAIImagesResponseSchema } from './openai-api.js'
 import { type OpenAIFamilyProvider, providerErrorFromOpenAISdk } from './openai-error.js'
+import { postImagesGeneration } from './openai-images-http.js'
 import {
   nativeSizeFor,
   OPENAI_DEFAULT_IMAGE_MODEL,
@@ -69,8 +70,14 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): { image: Ima
     profile,
     async generateImage(request, options = {}) {
       try {
-        client ??= createOpenAIClient('openai', config, OPENAI_DEFAULT_BASE_URL, config.timeoutMs)
-        return await generateOpenAIImages({ client, config, modelId, entry, capabilities, request, options })
+        // Only edits (multipart) go through the SDK. Its constructor refuses a missing key (`auth`),
+        // which must fail before any request on every path.
+        const sdk = () => {
+          client ??= createOpenAIClient('openai', config, OPENAI_DEFAULT_BASE_URL, config.timeoutMs)
+          return client
+        }
+        if (!config.apiKey) sdk()
+        return await generateOpenAIImages({ sdk, config, modelId, entry, capabilities, request, options })
       } catch (error) {
         throw providerErrorFromOpenAISdk('openai', error, { apiKey: config.apiKey, signal: options.signal })
       }
@@ -113,7 +120,7 @@ export function createOpenAIClient(
 }
 
 interface GenerateContext {
-  client: OpenAI
+  sdk: () => OpenAI
   config: OpenAIProviderConfig
   modelId: string
   entry: OpenAIModelEntry
@@ -123,7 +130,7 @@ interface GenerateContext {
 }
 
 async function generateOpenAIImages(context: GenerateContext): Promise<ImageGenerationResult> {
-  const { client, config, modelId, entry, capabilities, request, options } = context
+  const { sdk, config, modelId, entry, capabilities, request, options } = context
   const { signal } = options
   throwIfAborted('openai', signal)
   validateImageRequest('openai', modelId, capabilities, request)
@@ -133,23 +140,28 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
   const size = nativeSizeFor(entry, target.width, target.height)
   const quality = entry.quality[request.resolution]
   const requestOptions = signal ? { signal } : {}
+  const generate = (body: object) =>
+    postImagesGeneration(body, {
+      provider: 'openai',
+      baseUrl: config.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
+      apiKey: config.apiKey ?? '',
+      timeoutMs: config.timeoutMs ?? OPENAI_DEFAULT_TIMEOUT_MS,
+      signal,
+    })
 
   let responses: unknown[]
   if (entry.family === 'dall-e') {
     // DALL·E 3 takes n = 1 only: one call per image, in parallel. It returns PNG; we ask for base64.
     responses = await Promise.all(
       Array.from({ length: request.count }, () =>
-        client.images.generate(
-          {
-            model: modelId,
-            prompt: request.prompt,
-            n: 1,
-            size: size as '1024x1024',
-            quality: quality as 'standard' | 'hd',
-            response_format: 'b64_json',
-          },
-          requestOptions,
-        ),
+        generate({
+          model: modelId,
+          prompt: request.prompt,
+          n: 1,
+          size,
+          quality,
+          response_format: 'b64_json',
+        }),
       ),
     )
   } else if (request.referenceImages.length > 0) {
@@ -161,7 +173,7 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
       ),
     )
     responses = [
-      await client.images.edit(
+      await sdk().images.edit(
         {
           model: modelId,
           prompt: request.prompt,
@@ -178,17 +190,14 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
   } else {
     // GPT image models always return b64_json and reject `response_format` (providers.md §2.1).
     responses = [
-      await client.images.generate(
-        {
-          model: modelId,
-          prompt: request.prompt,
-          n: request.count,
-          size: size as '1024x1024',
-          quality: quality as 'medium' | 'high',
-          output_format: request.outputFormat,
-        },
-        requestOptions,
-      ),
+      await generate({
+        model: modelId,
+        prompt: request.prompt,
+        n: request.count,
+        size,
+        quality,
+        output_format: request.outputFormat,
+      }),
     ]
   }
 

@@ -54,30 +54,56 @@ export function providerErrorFromOpenAISdk(
     return providerErrorFromThrown(provider, error.cause ?? error, context.signal)
   }
   if (error instanceof APIError && typeof error.status === 'number') {
-    const status = error.status
-    const parsed = openAIErrorBodySchema.safeParse(error.error)
-    const body = parsed.success ? parsed.data : undefined
-    const code = body?.code === undefined || body.code === null ? undefined : String(body.code)
-    // A non-JSON body (an HTML 502 page) has no `error.message`; the SDK's message then carries the text.
-    const detail = body?.message ?? error.message.replace(/^\d{3} /, '')
-    const errorClass = provider === 'openai' ? openAIErrorClass(status, code) : openRouterErrorClass(status)
-    const retryAfterMs =
-      retryAfterMsFromHeaders(error.headers ?? new Headers()) ??
-      (errorClass === 'rate_limited' ? retryAfterMsFromText(detail, TRY_AGAIN_IN) : undefined)
-    return new ProviderError({
-      provider,
-      status,
-      errorClass,
-      message: redact(
-        `${provider}: HTTP ${status}${code && code !== String(status) ? ` ${code}` : ''}: ${truncate(detail)}`,
-        context.apiKey,
-      ),
+    return providerErrorFromHttpError(provider, {
+      status: error.status,
       body: error.error,
+      headers: error.headers ?? new Headers(),
+      // A non-JSON body (an HTML 502 page) has no `error.message`; the SDK's message then carries the text.
+      text: error.message.replace(/^\d{3} /, ''),
+      apiKey: context.apiKey,
       cause: error,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     })
   }
   return providerErrorFromThrown(provider, error, context.signal)
+}
+
+/**
+ * An HTTP error answer (status, the parsed `error` object of its body, headers) as a ProviderError:
+ * classed by status and `error.code`, with `retryAfterMs` from `retry-after-ms` / `Retry-After` (OpenAI:
+ * else from "try again in 1.5s" in the message). Shared by the SDK path and the direct images call.
+ */
+export function providerErrorFromHttpError(
+  provider: OpenAIFamilyProvider,
+  response: {
+    status: number
+    body: unknown
+    headers: Headers
+    text: string
+    apiKey: string
+    cause?: unknown
+  },
+): ProviderError {
+  const { status } = response
+  const parsed = openAIErrorBodySchema.safeParse(response.body)
+  const body = parsed.success ? parsed.data : undefined
+  const code = body?.code === undefined || body.code === null ? undefined : String(body.code)
+  const detail = body?.message ?? response.text
+  const errorClass = provider === 'openai' ? openAIErrorClass(status, code) : openRouterErrorClass(status)
+  const retryAfterMs =
+    retryAfterMsFromHeaders(response.headers) ??
+    (errorClass === 'rate_limited' ? retryAfterMsFromText(detail, TRY_AGAIN_IN) : undefined)
+  return new ProviderError({
+    provider,
+    status,
+    errorClass,
+    message: redact(
+      `${provider}: HTTP ${status}${code && code !== String(status) ? ` ${code}` : ''}: ${truncate(detail)}`,
+      response.apiKey,
+    ),
+    body: response.body,
+    ...(response.cause === undefined ? {} : { cause: response.cause }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  })
 }
 
 /**
