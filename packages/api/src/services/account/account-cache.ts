@@ -1,8 +1,8 @@
 /**
  * @module What every generation reads about its caller (the API key's user, the saved
- * preferences), kept per instance so the hot path costs no database read.
+ * preferences, an admin's quota adjustment), kept per instance so the hot path costs no database read.
  *
- * A change to a user's keys, tier or preferences calls `accountChanged`: this instance forgets
+ * A change to a user's keys, tier, preferences or adjustment calls `accountChanged`: this instance forgets
  * the user at once, and the event bus tells the others (Redis pub/sub across instances). Entries
  * also expire after `ttlMs`, so an instance that missed a message (the bus was down) heals by
  * itself. Misses are never cached: a key issued a moment ago works at once.
