@@ -73,15 +73,14 @@ function countingDb() {
 }
 
 describe('generation writer (group commit)', () => {
-  it('writes a lone call at once, and calls that overlap it together in the next statement', async () => {
+  it('writes calls made together in one statement, and each gets its own images', async () => {
     const { user } = await harness.createUser()
     const { db, counter } = countingDb()
     const writer = createGenerationWriter(db)
     const entries = Array.from({ length: 20 }, (_, index) => finished(user.id, 1 + (index % 3)))
     const written = await Promise.all(entries.map((entry) => writer.write(entry)))
 
-    // The first is written alone; the 19 that arrived meanwhile share one statement.
-    expect(counter.statements).toBe(2)
+    expect(counter.statements).toBe(1)
     written.forEach((images, index) => {
       expect(images.map((image) => image.id)).toEqual(entries[index]?.images.map((image) => image.id))
     })
@@ -90,6 +89,18 @@ describe('generation writer (group commit)', () => {
         'succeeded',
       )
     }
+  })
+
+  it('writes calls that arrive while a write is in flight in the next statement', async () => {
+    const { user } = await harness.createUser()
+    const { db, counter } = countingDb()
+    const writer = createGenerationWriter(db)
+    const first = writer.write(finished(user.id))
+    // Once the first statement has started, these queue behind it.
+    await new Promise((resolve) => setImmediate(resolve))
+    const later = Array.from({ length: 5 }, () => writer.write(finished(user.id)))
+    await Promise.all([first, ...later])
+    expect(counter.statements).toBe(2)
   })
 
   it('fails only the caller whose rows cannot be written; the rest of its batch is written', async () => {

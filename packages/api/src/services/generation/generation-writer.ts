@@ -1,10 +1,12 @@
 /**
- * @module Group commit for finished generations. Calls that finish while a write is in flight are
- * written together by the next one: one INSERT of all their generations and images. Under load the
- * database sees one statement per batch instead of one per call (PGlite spends ~1-2 ms on any
- * statement; PostgreSQL a round trip and a commit). Nobody waits for a timer: an idle writer
- * writes at once, so a lone call pays exactly one statement, as before. Every caller still waits
- * until its own rows are committed.
+ * @module Group commit for finished generations. Calls that finish while a write is in flight, or
+ * in the same turn of the event loop, are written together: one INSERT of all their generations and
+ * images. Under load the database sees one statement per batch instead of one per call (PGlite
+ * spends ~1-2 ms on any statement; PostgreSQL a round trip and a commit). Nobody waits for a timer:
+ * an idle writer writes after one `setImmediate`, which lets the I/O callbacks already due (other
+ * calls finishing) join first. That matters for PGlite, whose statements run on this thread: while
+ * one runs, nothing else can finish and queue. Every caller still waits until its own rows are
+ * committed.
  */
 import { type Executor, type FinishedGeneration, type ImageRow, insertFinishedGenerations } from '@nbl/db'
 
@@ -27,7 +29,6 @@ export function createGenerationWriter(db: Executor): GenerationWriter {
   let flushing = false
 
   async function flush(): Promise<void> {
-    flushing = true
     try {
       while (queue.length > 0) await writeBatch(queue.splice(0, MAX_BATCH))
     } finally {
@@ -60,7 +61,9 @@ export function createGenerationWriter(db: Executor): GenerationWriter {
     write(entry) {
       return new Promise<ImageRow[]>((resolve, reject) => {
         queue.push({ entry, resolve, reject })
-        if (!flushing) void flush()
+        if (flushing) return
+        flushing = true
+        setImmediate(() => void flush())
       })
     },
   }
