@@ -70,20 +70,40 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): { image: Ima
     profile,
     async generateImage(request, options = {}) {
       try {
-        // Only edits (multipart) go through the SDK. Its constructor refuses a missing key (`auth`),
-        // which must fail before any request on every path.
+        const apiKey = requireApiKey('openai', config)
+        // Only edits (multipart) go through the SDK, made on first use.
         const sdk = () => {
           client ??= createOpenAIClient('openai', config, OPENAI_DEFAULT_BASE_URL, config.timeoutMs)
           return client
         }
-        if (!config.apiKey) sdk()
-        return await generateOpenAIImages({ sdk, config, modelId, entry, capabilities, request, options })
+        return await generateOpenAIImages({
+          sdk,
+          apiKey,
+          config,
+          modelId,
+          entry,
+          capabilities,
+          request,
+          options,
+        })
       } catch (error) {
         throw providerErrorFromOpenAISdk('openai', error, { apiKey: config.apiKey, signal: options.signal })
       }
     },
   }
   return { image }
+}
+
+/** The configured API key; without one, the `auth` ProviderError before any request is made. */
+function requireApiKey(provider: ProviderName, config: AdapterConfig): string {
+  if (!config.apiKey) {
+    throw new ProviderError({
+      provider,
+      errorClass: 'auth',
+      message: `${provider}: no API key is configured`,
+    })
+  }
+  return config.apiKey
 }
 
 /**
@@ -98,15 +118,8 @@ export function createOpenAIClient(
   timeoutMs: number = OPENAI_DEFAULT_TIMEOUT_MS,
   defaultHeaders?: Record<string, string>,
 ): OpenAI {
-  if (!config.apiKey) {
-    throw new ProviderError({
-      provider,
-      errorClass: 'auth',
-      message: `${provider}: no API key is configured`,
-    })
-  }
   return new OpenAI({
-    apiKey: config.apiKey,
+    apiKey: requireApiKey(provider, config),
     baseURL: config.baseUrl ?? defaultBaseUrl,
     organization: null,
     project: null,
@@ -121,6 +134,7 @@ export function createOpenAIClient(
 
 interface GenerateContext {
   sdk: () => OpenAI
+  apiKey: string
   config: OpenAIProviderConfig
   modelId: string
   entry: OpenAIModelEntry
@@ -130,7 +144,7 @@ interface GenerateContext {
 }
 
 async function generateOpenAIImages(context: GenerateContext): Promise<ImageGenerationResult> {
-  const { sdk, config, modelId, entry, capabilities, request, options } = context
+  const { sdk, apiKey, config, modelId, entry, capabilities, request, options } = context
   const { signal } = options
   throwIfAborted('openai', signal)
   validateImageRequest('openai', modelId, capabilities, request)
@@ -144,7 +158,7 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
     postImagesGeneration(body, {
       provider: 'openai',
       baseUrl: config.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
-      apiKey: config.apiKey ?? '',
+      apiKey,
       timeoutMs: config.timeoutMs ?? OPENAI_DEFAULT_TIMEOUT_MS,
       signal,
     })
