@@ -9,13 +9,19 @@ export type FetchFunction = typeof globalThis.fetch
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304])
 
+const DEFAULT_POOL = { connections: 128, keepAliveTimeout: 10_000 }
+
+/** Without options it uses the process's shared pool (`sharedAgent`), as direct `request` calls do. */
 export function createFastFetch(
   options: { connections?: number; keepAliveTimeoutMs?: number } = {},
 ): FetchFunction {
-  const dispatcher = new Agent({
-    connections: options.connections ?? 128,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
-  })
+  const dispatcher =
+    options.connections === undefined && options.keepAliveTimeoutMs === undefined
+      ? sharedAgent()
+      : new Agent({
+          connections: options.connections ?? DEFAULT_POOL.connections,
+          keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_POOL.keepAliveTimeout,
+        })
   return async function fastFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (
       input instanceof Request ||
@@ -53,7 +59,7 @@ let agent: Agent | undefined
 
 /** One keep-alive connection pool per process for direct `undici.request` calls to upstreams. */
 export function sharedAgent(): Agent {
-  agent ??= new Agent({ connections: 128, keepAliveTimeout: 10_000 })
+  agent ??= new Agent(DEFAULT_POOL)
   return agent
 }
 
