@@ -51,6 +51,7 @@ import {
   lockImageIdsForOwner,
   migrateToLatest,
   moveFavorites,
+  type NewGeneration,
   type NewImageRow,
   type NewUserRow,
   removeImagesFromProject,
@@ -75,6 +76,26 @@ const MINUTE = 60_000
 
 function newUser(overrides: Partial<NewUserRow> = {}): NewUserRow {
   return { id: createId('usr'), name: 'Ada', email: null, role: 'user', tier: 'free', ...overrides }
+}
+
+/** A generation as written when its call starts: running, nothing charged yet. */
+function newRunningGeneration(userId: string, overrides: Partial<NewGeneration> = {}): NewGeneration {
+  return {
+    id: createId('gen'),
+    user_id: userId,
+    kind: 'image',
+    status: 'running',
+    prompt: 'p',
+    request: {},
+    provider: null,
+    model: null,
+    units_reserved: 1,
+    latency_ms: null,
+    error_code: null,
+    error_message: null,
+    finished_at: null,
+    ...overrides,
+  }
 }
 
 function newImage(userId: string, overrides: Partial<NewImageRow> = {}): NewImageRow {
@@ -350,20 +371,11 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
       const alice = await insertUser(db(), newUser({ name: 'Alice' }))
       const bob = await insertUser(db(), newUser({ name: 'Bob' }))
       const since = new Date('2026-04-02T00:00:00Z')
-      const base = {
-        user_id: alice.id,
-        kind: 'image' as const,
-        status: 'running' as const,
+      const base = newRunningGeneration(alice.id, {
         prompt: 'a banana',
         request: { prompt: 'a banana', resolution: '2K', nested: { count: 2 } },
-        provider: null,
-        model: null,
         units_reserved: 2,
-        latency_ms: null,
-        error_code: null,
-        error_message: null,
-        finished_at: null,
-      }
+      })
       const running = await insertGeneration(db(), { ...base, id: createId('gen'), created_at: since })
       expect(running.request).toEqual(base.request)
       expect(running.attempts).toEqual([])
@@ -434,22 +446,8 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
     it('writes a finished generation with its images in one statement, or neither', async () => {
       const user = await insertUser(db(), newUser())
-      const generationId = createId('gen')
-      const started = {
-        id: generationId,
-        user_id: user.id,
-        kind: 'image' as const,
-        status: 'running' as const,
-        prompt: 'p',
-        request: { prompt: 'p' },
-        provider: null,
-        model: null,
-        units_reserved: 2,
-        latency_ms: null,
-        error_code: null,
-        error_message: null,
-        finished_at: null,
-      }
+      const started = newRunningGeneration(user.id, { request: { prompt: 'p' }, units_reserved: 2 })
+      const generationId = started.id
       const outcome = {
         status: 'succeeded' as const,
         provider: 'local',
@@ -527,21 +525,16 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
 
     it('keeps images when their generation is deleted', async () => {
       const user = await insertUser(db(), newUser())
-      const generation = await insertGeneration(db(), {
-        id: createId('gen'),
-        user_id: user.id,
-        kind: 'image',
-        status: 'succeeded',
-        prompt: 'p',
-        request: {},
-        provider: 'local',
-        model: 'local-1',
-        units_reserved: 1,
-        latency_ms: 1,
-        error_code: null,
-        error_message: null,
-        finished_at: new Date(),
-      })
+      const generation = await insertGeneration(
+        db(),
+        newRunningGeneration(user.id, {
+          status: 'succeeded',
+          provider: 'local',
+          model: 'local-1',
+          latency_ms: 1,
+          finished_at: new Date(),
+        }),
+      )
       const [image] = await insertImages(db(), [newImage(user.id, { generation_id: generation.id })])
       await db().deleteFrom('generations').where('id', '=', generation.id).execute()
       expect((await findImageForOwner(db(), user.id, image!.id))?.generation_id).toBeNull()
@@ -549,23 +542,8 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
   })
 
   describe('idempotency keys', () => {
-    const running = (userId: string, key: string) => ({
-      id: createId('gen'),
-      user_id: userId,
-      kind: 'image' as const,
-      status: 'running' as const,
-      prompt: 'p',
-      request: {},
-      provider: null,
-      model: null,
-      units_reserved: 1,
-      latency_ms: null,
-      error_code: null,
-      error_message: null,
-      finished_at: null,
-      idempotency_key: key,
-      request_hash: 'h1',
-    })
+    const running = (userId: string, key: string) =>
+      newRunningGeneration(userId, { idempotency_key: key, request_hash: 'h1' })
 
     it('allow one generation per user and key, found again with its response and images', async () => {
       const alice = await insertUser(db(), newUser())
