@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createCaller, createContextInner, hashApiKeySecret, issueApiKey, silentLogger } from '@nbl/api'
+import {
+  type AuthUser,
+  createCaller,
+  createContextInner,
+  hashApiKeySecret,
+  issueApiKey,
+  silentLogger,
+} from '@nbl/api'
 import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
@@ -57,23 +64,19 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instanc
     await runSql(databaseAdminUrl!, `drop database if exists ${database} with (force)`)
   })
 
+  const bothInstances = () =>
+    instances.map(({ built }) => built.deps) as [BuiltDeps['deps'], BuiltDeps['deps']]
+
+  /** A user with one API key, written through `deps` (both instances share the database). */
+  async function userWithKey(deps: BuiltDeps['deps'], user: Pick<AuthUser, 'name' | 'role' | 'tier'>) {
+    const row = await insertUser(deps.db, { id: createId('usr'), email: null, ...user })
+    const key = await issueApiKey(deps.db, { userId: row.id, name: user.name })
+    return { user: { ...user, id: row.id, apiKeyId: key.id } satisfies AuthUser, key }
+  }
+
   it('disabling a provider on A stops B choosing it within 1 s', async () => {
-    const [a, b] = instances.map(({ built }) => built.deps) as [BuiltDeps['deps'], BuiltDeps['deps']]
-    const adminRow = await insertUser(a.db, {
-      id: createId('usr'),
-      name: 'ops',
-      email: null,
-      role: 'admin',
-      tier: 'unlimited',
-    })
-    const key = await issueApiKey(a.db, { userId: adminRow.id, name: 'ops' })
-    const admin = {
-      id: adminRow.id,
-      name: 'ops',
-      role: 'admin' as const,
-      tier: 'unlimited' as const,
-      apiKeyId: key.id,
-    }
+    const [a, b] = bothInstances()
+    const { user: admin } = await userWithKey(a, { name: 'ops', role: 'admin', tier: 'unlimited' })
     const onA = createCaller(createContextInner({ deps: a, user: admin }))
     const onB = createCaller(createContextInner({ deps: b, user: admin }))
     expect((await onB.generate.image({ prompt: 'before' })).provider).toBe('local')
@@ -98,26 +101,12 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instanc
   })
 
   it('a key revoked on A stops authenticating on B, which had cached it, within 1 s', async () => {
-    const [a, b] = instances.map(({ built }) => built.deps) as [BuiltDeps['deps'], BuiltDeps['deps']]
-    const row = await insertUser(a.db, {
-      id: createId('usr'),
-      name: 'leaver',
-      email: null,
-      role: 'user',
-      tier: 'free',
-    })
-    const key = await issueApiKey(a.db, { userId: row.id, name: 'laptop' })
+    const [a, b] = bothInstances()
+    const { user: owner, key } = await userWithKey(a, { name: 'leaver', role: 'user', tier: 'free' })
     // B reads the key once and keeps it.
-    expect(await b.apiKeys.authenticate(key.secret)).toMatchObject({ id: row.id, apiKeyId: key.id })
+    expect(await b.apiKeys.authenticate(key.secret)).toMatchObject({ id: owner.id, apiKeyId: key.id })
     expect(b.accountCache.apiKeys.get(hashApiKeySecret(key.secret))).toBeDefined()
 
-    const owner = {
-      id: row.id,
-      name: 'leaver',
-      role: 'user' as const,
-      tier: 'free' as const,
-      apiKeyId: key.id,
-    }
     await createCaller(createContextInner({ deps: a, user: owner })).auth.apiKeys.revoke({ keyId: key.id })
     await expect.poll(() => b.apiKeys.authenticate(key.secret), { timeout: 1000 }).toBeUndefined()
   })
