@@ -93,7 +93,7 @@ async function runServerScenarios(mode: 'embedded' | 'networked', upstreamMs: nu
     server = await startServer({
       logFile: join(resultsDir, `server-${mode}-${upstreamMs}ms.log`),
       ...(profileDir ? { cpuProfDir: profileDir } : {}),
-      nodeFlags: list('BENCH_SERVER_NODE_FLAGS', '').flatMap((flags) => flags.split(' ')),
+      nodeFlags: (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       env: {
         NODE_ENV: 'production',
         SECRET_KEY: randomBytes(32).toString('hex'),
