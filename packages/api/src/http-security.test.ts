@@ -227,4 +227,27 @@ describe('security headers and body limits on plain routes', () => {
     // Read and validated (prompt too long), not refused for its size.
     expect(trpc.status).toBe(400)
   })
+
+  it('decides on a declared Content-Length, and never trusts a declared length over the cap', async () => {
+    const app = await appWith()
+    const { apiKey } = await harness.createUser()
+    const post = (path: string, body: string, declared: number) =>
+      app.request(`http://localhost${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(declared),
+          authorization: `Bearer ${apiKey}`,
+          'x-test-peer': '198.51.100.62',
+        },
+        body,
+      })
+    const small = JSON.stringify({ prompt: '' })
+    // Within the cap: the handler reads the body (and refuses the empty prompt), no 413.
+    expect((await post('/v1/images/generations', small, small.length)).status).toBe(400)
+    expect((await post('/trpc/generate.image', small, small.length)).status).toBe(400)
+    // Declared over the cap: refused before any byte is read.
+    expect((await post('/v1/images/generations', small, 2 * 1024 * 1024)).status).toBe(413)
+    expect((await post('/trpc/generate.image', small, 65 * 1024 * 1024)).status).toBe(413)
+  })
 })

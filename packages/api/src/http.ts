@@ -4,7 +4,6 @@
  */
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { GetConnInfo } from 'hono/conninfo'
 import { HTTPException } from 'hono/http-exception'
 import { type RequestIdVariables, requestId } from 'hono/request-id'
@@ -18,7 +17,12 @@ import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
 import { observeRequests, serveMetrics } from './services/observability/http-observability.js'
 import { checkProcedureRateLimit, withClientIp } from './services/rate-limit/enforce.js'
-import { clientAddress, corsForListedOrigins, plainRouteHardening } from './services/security/http-guards.js'
+import {
+  clientAddress,
+  corsForListedOrigins,
+  declaredBodyLimit,
+  plainRouteHardening,
+} from './services/security/http-guards.js'
 
 /** Four 10 MB reference images as base64 JSON, with room to spare. */
 const MAX_TRPC_BODY_BYTES = 64 * 1024 * 1024
@@ -131,7 +135,7 @@ export function createApp(
     app.get(`${WEB_APP_PATH}/*`, webAppRoute(deps.config.webDir))
   }
 
-  app.use('/trpc/*', bodyLimit({ maxSize: MAX_TRPC_BODY_BYTES }))
+  app.use('/trpc/*', declaredBodyLimit({ maxSize: MAX_TRPC_BODY_BYTES }))
   app.all('/trpc/*', function handleTrpc(c) {
     return fetchRequestHandler({
       endpoint: '/trpc',
