@@ -468,6 +468,20 @@ export function runDatabaseConformance({ create }: DatabaseConformanceOptions): 
         ['img_a', generationId],
         ['img_b', generationId],
       ])
+      // What it answers is what is stored, to the millisecond: no read back needed.
+      expect(await findImageForOwner(db(), user.id, 'img_a')).toEqual(inserted[0])
+      const stored = await findGenerationForOwner(db(), user.id, generationId)
+      expect(stored?.created_at).toEqual(inserted[0]?.created_at)
+
+      // Written again with skipExisting (a journal replayed twice): nothing changes, nothing fails.
+      const again = { generation: started, outcome: { ...outcome, latencyMs: 99 }, images }
+      await insertFinishedGenerations(db(), [again], { skipExisting: true })
+      expect((await findGenerationForOwner(db(), user.id, generationId))?.latency_ms).toBe(3)
+      expect(await findImagesForGeneration(db(), user.id, generationId)).toHaveLength(2)
+      // A creation time given (the time the call finished, replayed later) is kept.
+      const late = { ...started, id: createId('gen'), created_at: new Date('2026-04-01T23:59:59.123Z') }
+      await insertFinishedGenerations(db(), [{ generation: late, outcome, images: [] }])
+      expect((await findGenerationForOwner(db(), user.id, late.id))?.created_at).toEqual(late.created_at)
       expect(await findGenerationForOwner(db(), user.id, generationId)).toMatchObject({
         status: 'succeeded',
         provider: 'local',

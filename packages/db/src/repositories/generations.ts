@@ -11,7 +11,6 @@ import type {
   StoredAttempt,
 } from '../schema.js'
 import type { Executor } from './executor.js'
-import { IMAGE_COLUMNS } from './images.js'
 
 export type NewGeneration = Omit<NewGenerationRow, 'request' | 'attempts'> & {
   request: Record<string, unknown>
@@ -56,29 +55,66 @@ export interface FinishedGeneration {
 /**
  * Writes finished generations and their images in one statement: one round trip, atomic without
  * a transaction (all rows or none). The images' foreign keys are checked at the end of the
- * statement, after the CTE inserted the generations. Returns the images in the order given.
+ * statement, after the CTE inserted the generations. Returns the images, in the order given, as
+ * stored: creation times are set here (not left to the database's clock), so the rows are known
+ * without reading them back, and a generation written late (replayed from a journal) keeps its time.
  */
 export async function insertFinishedGenerations(
   db: Executor,
   finished: readonly FinishedGeneration[],
+  /** Rows whose id is already stored are left alone: replaying a journal twice writes nothing twice. */
+  options: { skipExisting?: boolean } = {},
 ): Promise<ImageRow[]> {
   if (finished.length === 0) return []
-  const generations = finished.map(({ generation, outcome }) => {
+  const now = new Date()
+  const images: ImageRow[] = []
+  const generations = finished.map(({ generation, outcome, images: entryImages }) => {
     const { request, attempts: _replacedByOutcome, ...rest } = generation
-    return { ...rest, request: JSON.stringify(request), ...outcomeColumns(outcome) }
+    const createdAt = toDate(generation.created_at) ?? now
+    for (const image of entryImages) images.push(storedImage(image, createdAt))
+    return { ...rest, created_at: createdAt, request: JSON.stringify(request), ...outcomeColumns(outcome) }
   })
-  const images = finished.flatMap((entry) => entry.images)
+  const skip = options.skipExisting === true
   if (images.length === 0) {
-    await db.insertInto('generations').values(generations).execute()
+    let insert = db.insertInto('generations').values(generations)
+    if (skip) insert = insert.onConflict((conflict) => conflict.doNothing())
+    await insert.execute()
     return []
   }
-  return db
-    .with('generation', (cte) => cte.insertInto('generations').values(generations))
+  let insertImages = db
+    .with('generation', (cte) => {
+      const insert = cte.insertInto('generations').values(generations)
+      return skip ? insert.onConflict((conflict) => conflict.doNothing()) : insert
+    })
     .insertInto('images')
     .values(images)
-    .returning(IMAGE_COLUMNS)
-    .execute()
+  if (skip) insertImages = insertImages.onConflict((conflict) => conflict.doNothing())
+  await insertImages.execute()
+  return images
 }
+
+/** The row an insert of `image` stores: every column, none left to a default. */
+function storedImage(image: NewImageRow, generationCreatedAt: Date): ImageRow {
+  return {
+    id: image.id,
+    user_id: image.user_id,
+    generation_id: image.generation_id ?? null,
+    storage_key: image.storage_key,
+    mime_type: image.mime_type,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes,
+    prompt: image.prompt,
+    provider: image.provider,
+    model: image.model,
+    chat_session_id: image.chat_session_id ?? null,
+    parent_image_id: image.parent_image_id ?? null,
+    created_at: toDate(image.created_at) ?? generationCreatedAt,
+  }
+}
+
+const toDate = (value: Date | string | undefined): Date | undefined =>
+  value === undefined ? undefined : value instanceof Date ? value : new Date(value)
 
 function outcomeColumns(patch: FinishGenerationPatch) {
   return {
