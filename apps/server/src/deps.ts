@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import {
   type AppDeps,
@@ -14,6 +15,7 @@ import {
   createApiKeyAuthenticator,
   createAppMetrics,
   createChatCompletionsPromptImprover,
+  createGenerationWriter,
   createJobRunner,
   createKeywordFilter,
   createLocalObjectStore,
@@ -38,6 +40,7 @@ import {
   type JobRunner,
   type LocalObjectStore,
   type ModerationService,
+  openGenerationJournal,
   pingRedis,
   readModerationListFile,
 } from '@nbl/api'
@@ -66,6 +69,11 @@ export interface BuiltDeps {
   jobRunner: JobRunner
   close(): Promise<void>
 }
+
+/** How long closing waits for queued history writes before leaving them to the journal. */
+const FLUSH_ON_CLOSE_MS = 5_000
+
+export const generationJournalDirectory = (dataDir: string) => join(dataDir, 'journal')
 
 export async function buildDeps(options: {
   config: ServerConfig
@@ -158,9 +166,13 @@ export async function buildDeps(options: {
     : undefined
   const events: EventBus = redisEvents ?? createMemoryEventBus()
 
+  // Finished generations are journaled under DATA_DIR and committed behind the answer.
+  const journal = openGenerationJournal(generationJournalDirectory(config.dataDir))
+  const generationWriter = createGenerationWriter(db, { journal, logger })
   const deps: AppDeps = {
     db,
     databaseKind: database.kind,
+    generationWriter,
     providers,
     quota,
     ...storage,
@@ -216,6 +228,9 @@ export async function buildDeps(options: {
       await stopAccountChanges().catch(() => undefined)
       await redisEvents?.close()
       await redis?.quit().catch(() => undefined)
+      // What is still queued is committed now; if the database is gone, the journal keeps it.
+      await Promise.race([generationWriter.flush(), delay(FLUSH_ON_CLOSE_MS, undefined, { ref: false })])
+      journal.close()
       await database.close()
       bucket?.destroy()
     },

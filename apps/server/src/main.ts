@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { bootstrapAdmin, createApp, createBullMQDispatch } from '@nbl/api'
+import { bootstrapAdmin, createApp, createBullMQDispatch, recoverGenerationJournals } from '@nbl/api'
 import { migrateToLatest } from '@nbl/db'
 import { ConfigError, loadConfig } from './config.js'
-import { buildDeps } from './deps.js'
+import { buildDeps, generationJournalDirectory } from './deps.js'
 import { createLogger } from './logger.js'
 import { loadProviderCatalog } from './provider-catalog.js'
 import { resolveSecretKey } from './secret-key.js'
@@ -48,6 +48,9 @@ async function main(): Promise<void> {
     'providers registered',
   )
   await migrateToLatest(built.deps.db)
+  // Generations an ended process answered but had not committed yet (generation-journal.ts).
+  const recovered = await recoverGenerationJournals(generationJournalDirectory(dataDir), built.deps.db)
+  if (recovered.files > 0) logger.info(recovered, 'recovered journaled generations')
   const workerOnly = process.argv.includes('--worker')
   // Only API processes create the first admin: they are where its key is printed.
   const bootstrap = workerOnly

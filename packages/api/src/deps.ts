@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import type { AccountCache } from './services/account/account-cache.js'
 import type { ApiKeyAuthenticator } from './services/auth/api-keys.js'
 import type { EventBus } from './services/events/event-bus.js'
+import type { GenerationWriter } from './services/generation/generation-writer.js'
 import type { LookupAllFunction, RequestFunction } from './services/images/remote-image.js'
 import type { JobScheduler } from './services/jobs/job-runner.js'
 import type { ModerationService } from './services/moderation/moderation.js'
@@ -77,6 +78,11 @@ export interface AppDeps {
   apiKeys: ApiKeyAuthenticator
   /** The callers' keys and preferences, per instance; `accountChanged` drops a user's on every instance. */
   accountCache: AccountCache
+  /**
+   * Group commit of finished generations; with a journal, `generate.image` answers before the
+   * database write (generation-writer.ts). Without it, one journal-less writer per database.
+   */
+  generationWriter?: GenerationWriter
   /** Where submitted jobs go; the runner is attached after the deps are built. */
   jobs: JobScheduler
   /** Live fan-out of job events and notifications (memory in one process, Redis across several). */

@@ -38,6 +38,12 @@ export {
   type RedisEventBusOptions,
 } from './services/events/redis-event-bus.js'
 export type { GenerationResult } from './services/generation/generate-image.js'
+export {
+  type GenerationJournal,
+  openGenerationJournal,
+  recoverGenerationJournals,
+} from './services/generation/generation-journal.js'
+export { createGenerationWriter, type GenerationWriter } from './services/generation/generation-writer.js'
 export type { Image } from './services/images/image-output.js'
 export {
   type BullMQDispatch,

@@ -4,6 +4,7 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import type { Context } from './context.js'
 import { AppError, type AppErrorData, describeError, toTRPCError } from './errors.js'
+import { ownGenerationsCommitted } from './services/generation/generation-writer.js'
 import { checkProcedureRateLimit, clientIpOf } from './services/rate-limit/enforce.js'
 
 const t = initTRPC.context<Context>().create({
@@ -88,7 +89,10 @@ const rateLimit = t.middleware(async function rateLimit({ ctx, path, next }) {
 
 export const publicProcedure = t.procedure.use(logCall).use(rateLimit)
 
-export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
+/** Procedures that read none of the caller's history, so they need not wait for it to be committed. */
+const HISTORY_BLIND_PROCEDURES = new Set(['generate.image', 'generate.search'])
+
+export const authedProcedure = publicProcedure.use(async function requireUser({ ctx, path, next }) {
   if (!ctx.user) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
@@ -96,6 +100,8 @@ export const authedProcedure = publicProcedure.use(function requireUser({ ctx, n
       cause: new AppError('UNAUTHENTICATED', 'Missing, invalid, expired or revoked API key'),
     })
   }
+  // A generation answers before its history row is committed: reads wait for the caller's own.
+  if (!HISTORY_BLIND_PROCEDURES.has(path)) await ownGenerationsCommitted(ctx.deps, ctx.user.id)
   return next({ ctx: { ...ctx, user: ctx.user } })
 })
 

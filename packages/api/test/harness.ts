@@ -28,6 +28,8 @@ import { createCaller } from '../src/routers/_app.js'
 import { cachedQuotaAdjustment, createAccountCache } from '../src/services/account/account-cache.js'
 import { type AuthUser, createApiKeyAuthenticator, issueApiKey } from '../src/services/auth/api-keys.js'
 import { createMemoryEventBus } from '../src/services/events/event-bus.js'
+import { openGenerationJournal } from '../src/services/generation/generation-journal.js'
+import { createGenerationWriter } from '../src/services/generation/generation-writer.js'
 import { idleJobScheduler } from '../src/services/jobs/job-runner.js'
 import { createModerationService } from '../src/services/moderation/moderation.js'
 import {
@@ -83,6 +85,11 @@ export async function createHarness(
     storage?: { objects: ObjectStore; localFiles?: LocalObjectStore }
     /** Content moderation; the real keyword filter by default. */
     moderation?: AppDeps['moderation']
+    /**
+     * Journal finished generations under the data dir and commit them behind the answer, as the
+     * server does. Off by default: tests then read the database right after a call.
+     */
+    journal?: boolean
   } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nbl-api-test-'))
@@ -100,6 +107,7 @@ export async function createHarness(
   // Wired as the server does: the quota service reports charges, the notifier reads the deps.
   const quotaWarnings = createQuotaWarningNotifier(() => deps)
   const accountCache = createAccountCache()
+  const journal = options.journal ? openGenerationJournal(join(dataDir, 'journal')) : undefined
   const deps: AppDeps = {
     db: database.db,
     databaseKind: database.kind,
@@ -121,6 +129,7 @@ export async function createHarness(
     ...(localFiles ? { localFiles } : {}),
     apiKeys: createApiKeyAuthenticator(database.db, { cache: accountCache.apiKeys }),
     accountCache,
+    ...(journal ? { generationWriter: createGenerationWriter(database.db, { journal }) } : {}),
     jobs: idleJobScheduler,
     events: createMemoryEventBus(),
     rateLimiter: createMemoryRateLimiter(),
@@ -150,6 +159,8 @@ export async function createHarness(
     },
     async close() {
       await quotaWarnings.idle()
+      await deps.generationWriter?.flush()
+      journal?.close()
       await database.close()
       await rm(dataDir, { recursive: true, force: true })
     },

@@ -41,7 +41,7 @@ import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
 import type { Reservation } from '../quota/store.js'
-import { generationWriterFor } from './generation-writer.js'
+import { generationWriterOf, ownGenerationsCommitted } from './generation-writer.js'
 import { recordedFailure, requestHash, settledGenerationForKey } from './idempotency.js'
 
 export interface GenerationResult {
@@ -261,6 +261,10 @@ async function runGeneration(
     const check = await deps.quota.check(subject, units)
     if (!check.ok) throw check.error
   }
+  // An image generated just before may still be on its way into the database (written behind).
+  if (input.referenceImages.some((reference) => 'imageId' in reference)) {
+    await ownGenerationsCommitted(deps, user.id)
+  }
   const referenceImages = await resolveReferenceImages(deps, user.id, input.referenceImages)
 
   const generationId = createId('gen')
@@ -292,7 +296,10 @@ async function runGeneration(
           await onStart(generationId, trx)
         })
       : insertGeneration(deps.db, started)
-  /** Outside a transaction, a row written once joins the next group commit (generation-writer.ts). */
+  /**
+   * Outside a transaction, a row written once joins the next group commit (generation-writer.ts),
+   * written behind the answer except for chat turns: their messages point at the images next.
+   */
   const recordOutcome = async (
     outcome: FinishGenerationPatch,
     images: NewImageRow[] = [],
@@ -300,7 +307,9 @@ async function runGeneration(
   ): Promise<ImageRow[]> => {
     if (!writtenAtStart) {
       const entry = { generation: started, outcome, images }
-      return trx ? insertFinishedGenerations(trx, [entry]) : generationWriterFor(deps.db).write(entry)
+      if (trx) return insertFinishedGenerations(trx, [entry])
+      const writer = generationWriterOf(deps)
+      return chat ? writer.write(entry) : writer.writeBehind(entry)
     }
     const executor = trx ?? deps.db
     const inserted = await insertImages(executor, images)

@@ -5,34 +5,99 @@
  * spends ~1-2 ms on any statement; PostgreSQL a round trip and a commit). Nobody waits for a timer:
  * an idle writer writes after one `setImmediate`, which lets the I/O callbacks already due (other
  * calls finishing) join first. That matters for PGlite, whose statements run on this thread: while
- * one runs, nothing else can finish and queue. Every caller still waits until its own rows are
- * committed.
+ * one runs, nothing else can finish and queue.
+ *
+ * `write` resolves once the rows are committed. `writeBehind` resolves once they are durable: with a
+ * journal (generation-journal.ts) that is the append, and the commit follows behind the caller;
+ * without one it is the commit. Rows written behind are retried while the database is unreachable
+ * (the journal keeps them meanwhile); `committed(userId)` lets a reader wait for the caller's own.
  */
-import { type Executor, type FinishedGeneration, type ImageRow, insertFinishedGenerations } from '@nbl/db'
+import {
+  type Executor,
+  type FinishedGeneration,
+  type ImageRow,
+  insertFinishedGenerations,
+  storedImageRow,
+} from '@nbl/db'
+import type { AppDeps, AppLogger } from '../../deps.js'
+import type { GenerationJournal } from './generation-journal.js'
 
 /** Rows per statement stay far below PostgreSQL's 65 535 bind parameters (about 80 per entry). */
 const MAX_BATCH = 64
+/** Past this many entries waiting for the database, `writeBehind` waits for the commit (memory). */
+const MAX_BEHIND = 10_000
+/** While the database refuses for a reason that may pass: 100 ms, 200 ms, ... up to 5 s apart. */
+const RETRY_BASE_MS = 100
+const RETRY_MAX_MS = 5_000
 
 interface Pending {
   entry: FinishedGeneration
-  resolve(images: ImageRow[]): void
-  reject(error: unknown): void
+  /** Set for `write`: the caller waits for the commit and hears its failure. */
+  resolve?: (images: ImageRow[]) => void
+  reject?: (error: unknown) => void
 }
 
 export interface GenerationWriter {
   /** Resolves with the entry's images once they and the generation are committed. */
   write(entry: FinishedGeneration): Promise<ImageRow[]>
+  /** Resolves with the entry's images once they are durable (journaled, or else committed). */
+  writeBehind(entry: FinishedGeneration): Promise<ImageRow[]>
+  /** Settles once every entry of this user written so far is committed; undefined when none waits. */
+  committed(userId: string): Promise<void> | undefined
+  /** Settles once every entry written so far is committed, or given up (shutdown, tests). */
+  flush(): Promise<void>
 }
 
-export function createGenerationWriter(db: Executor): GenerationWriter {
+export interface GenerationWriterOptions {
+  journal?: GenerationJournal
+  /** Hears rows written behind that the database refuses for good (their user deleted, say). */
+  logger?: Pick<AppLogger, 'error' | 'warn'>
+}
+
+export function createGenerationWriter(
+  db: Executor,
+  options: GenerationWriterOptions = {},
+): GenerationWriter {
+  const { journal, logger } = options
   const queue: Pending[] = []
   let flushing = false
+  let retryDelayMs = 0
+  /** Entries not yet committed, per user, and who waits for them. */
+  const outstanding = new Map<string, { count: number; waiters: (() => void)[] }>()
+  let idleWaiters: (() => void)[] = []
+
+  function track(userId: string): void {
+    const entry = outstanding.get(userId)
+    if (entry) entry.count++
+    else outstanding.set(userId, { count: 1, waiters: [] })
+  }
+
+  function untrack(userId: string): void {
+    const entry = outstanding.get(userId)
+    if (!entry) return
+    if (--entry.count > 0) return
+    outstanding.delete(userId)
+    for (const wake of entry.waiters) wake()
+  }
+
+  function done(pending: Pending): void {
+    untrack(pending.entry.generation.user_id)
+    if (!pending.resolve) journal?.committed(1)
+  }
 
   async function flush(): Promise<void> {
     try {
-      while (queue.length > 0) await writeBatch(queue.splice(0, MAX_BATCH))
+      while (queue.length > 0) {
+        if (retryDelayMs > 0) await new Promise((wake) => setTimeout(wake, retryDelayMs))
+        await writeBatch(queue.splice(0, MAX_BATCH))
+      }
     } finally {
       flushing = false
+      if (queue.length === 0) {
+        const waiting = idleWaiters
+        idleWaiters = []
+        for (const wake of waiting) wake()
+      }
     }
   }
 
@@ -42,32 +107,99 @@ export function createGenerationWriter(db: Executor): GenerationWriter {
         db,
         batch.map((pending) => pending.entry),
       )
+      retryDelayMs = 0
       for (const pending of batch) {
         const id = pending.entry.generation.id
-        pending.resolve(images.filter((image) => image.generation_id === id))
+        done(pending)
+        pending.resolve?.(images.filter((image) => image.generation_id === id))
       }
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error)
+      if (batch.length > 1) {
+        // One bad entry (its user deleted meanwhile, say) fails the statement: the others are
+        // written one by one, so only that caller sees the error.
+        for (const pending of batch) await writeBatch([pending])
         return
       }
-      // One bad entry (its user deleted meanwhile, say) fails the statement: the others are
-      // written one by one, so only that caller sees the error.
-      for (const pending of batch) await writeBatch([pending])
+      const [pending] = batch as [Pending]
+      if (pending.reject) {
+        done(pending)
+        pending.reject(error)
+      } else if (isRefusedForGood(error)) {
+        done(pending)
+        logger?.error(
+          { err: describe(error), generationId: pending.entry.generation.id },
+          'a finished generation could not be written to the history; dropped',
+        )
+      } else {
+        // The database is unreachable or busy: the journal keeps the entry; try again later.
+        retryDelayMs = Math.min(Math.max(retryDelayMs * 2, RETRY_BASE_MS), RETRY_MAX_MS)
+        logger?.warn(
+          { err: describe(error), retryInMs: retryDelayMs },
+          'writing finished generations failed; retrying',
+        )
+        queue.unshift(pending)
+      }
     }
   }
 
+  function enqueue(pending: Pending): void {
+    track(pending.entry.generation.user_id)
+    queue.push(pending)
+    if (flushing) return
+    flushing = true
+    setImmediate(() => void flush())
+  }
+
+  function write(entry: FinishedGeneration): Promise<ImageRow[]> {
+    return new Promise<ImageRow[]>((resolve, reject) => enqueue({ entry, resolve, reject }))
+  }
+
   return {
-    write(entry) {
-      return new Promise<ImageRow[]>((resolve, reject) => {
-        queue.push({ entry, resolve, reject })
-        if (flushing) return
-        flushing = true
-        setImmediate(() => void flush())
-      })
+    write,
+
+    async writeBehind(entry) {
+      if (!journal || queue.length >= MAX_BEHIND) return write(entry)
+      const stamped = withCreationTime(entry)
+      journal.append(stamped)
+      enqueue({ entry: stamped })
+      return rowsOf(stamped)
+    },
+
+    committed(userId) {
+      const entry = outstanding.get(userId)
+      if (!entry) return undefined
+      return new Promise<void>((wake) => entry.waiters.push(wake))
+    },
+
+    flush() {
+      if (!flushing && queue.length === 0) return Promise.resolve()
+      return new Promise<void>((wake) => idleWaiters.push(wake))
     },
   }
 }
+
+/** The creation time is fixed now, so the journal, the answer and the database agree on it. */
+function withCreationTime(entry: FinishedGeneration): FinishedGeneration {
+  if (entry.generation.created_at !== undefined) return entry
+  return { ...entry, generation: { ...entry.generation, created_at: new Date() } }
+}
+
+/** The images as `insertFinishedGenerations` will store them. */
+function rowsOf(entry: FinishedGeneration): ImageRow[] {
+  const createdAt = entry.generation.created_at as Date
+  return entry.images.map((image) => storedImageRow(image, createdAt))
+}
+
+/**
+ * SQLSTATE classes that no retry changes: data exceptions (22), integrity constraints (23: a
+ * deleted user's foreign key, a duplicate id), syntax or undefined objects (42).
+ */
+function isRefusedForGood(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && /^(22|23|42)/.test(code)
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 const writers = new WeakMap<Executor, GenerationWriter>()
 
@@ -79,4 +211,30 @@ export function generationWriterFor(db: Executor): GenerationWriter {
     writers.set(db, writer)
   }
   return writer
+}
+
+/** The deps' writer (journaled in the server), else the database's own. */
+export function generationWriterOf(deps: Pick<AppDeps, 'db' | 'generationWriter'>): GenerationWriter {
+  return deps.generationWriter ?? generationWriterFor(deps.db)
+}
+
+/** A reader waits this long at most for the caller's generations still being committed. */
+const READ_YOUR_WRITES_WAIT_MS = 2_000
+
+/**
+ * Reads see the caller's own generations: waits until those written behind an answer are committed
+ * (at once when none is pending; at most 2 s while the database is unreachable).
+ */
+export async function ownGenerationsCommitted(
+  deps: Pick<AppDeps, 'db' | 'generationWriter'>,
+  userId: string,
+): Promise<void> {
+  const pending = generationWriterOf(deps).committed(userId)
+  if (!pending) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    pending,
+    new Promise<void>((wake) => (timer = setTimeout(wake, READ_YOUR_WRITES_WAIT_MS))),
+  ])
+  clearTimeout(timer)
 }
