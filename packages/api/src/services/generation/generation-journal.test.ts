@@ -164,6 +164,28 @@ describe('writing behind a journal', () => {
   })
 })
 
+describe('journal segments', () => {
+  it('starts a new file past the segment size, and removes each once all its entries are committed', async () => {
+    const directory = newJournalDirectory()
+    // Two entries per segment: a segment is closed once it holds more than one.
+    const entryBytes = Buffer.byteLength(`${JSON.stringify(finished('usr_segments'))}\n`)
+    const journal = openGenerationJournal(directory, { segmentBytes: entryBytes + 1 })
+    const tickets = Array.from({ length: 5 }, () => journal.append(finished('usr_segments')))
+    expect(readdirSync(directory)).toHaveLength(3)
+    // The first segment keeps its file until both of its entries are committed.
+    journal.committed(tickets[0]!)
+    expect(readdirSync(directory)).toHaveLength(3)
+    journal.committed(tickets[1]!)
+    expect(readdirSync(directory)).toHaveLength(2)
+    for (const ticket of tickets.slice(2)) journal.committed(ticket)
+    // The segment being written stays, empty.
+    expect(readdirSync(directory)).toHaveLength(1)
+    expect(journalText(directory)).toBe('')
+    journal.close()
+    expect(readdirSync(directory)).toEqual([])
+  })
+})
+
 describe('recovering journals after a crash', () => {
   it('writes what a process that ended had journaled, once, and ignores a torn last line', async () => {
     const { user } = await harness.createUser()

@@ -4,8 +4,8 @@
  * the group-commit writer copies them into the database behind the answer. Waiting for the database
  * instead cost 1.4-1.7 ms per call at one connection (bench/README.md).
  *
- * One file per writer process, `<dir>/generations-<pid>-<random>.jsonl`, one JSON entry per line. It
- * is emptied whenever everything appended has been committed. Like the object packs, it survives a
+ * Files per writer process, `<dir>/generations-<pid>-<random>-<n>.jsonl`, one JSON entry per line; a
+ * file goes once everything appended to it has been committed. Like the object packs, it survives a
  * crash of the process (not of the machine: no fsync). On start, `recoverGenerationJournals` writes
  * what the files of processes that are gone still hold, skipping rows the database already has.
  */
@@ -22,45 +22,102 @@ import {
 import { join } from 'node:path'
 import { type Executor, type FinishedGeneration, insertFinishedGenerations } from '@nbl/db'
 
-const FILE_PATTERN = /^generations-(\d+)-[a-z0-9]+\.jsonl$/
+const FILE_PATTERN = /^generations-(\d+)-[a-z0-9]+-[a-z0-9]+\.jsonl$/
 /** Entries per statement when a journal is replayed. */
 const REPLAY_BATCH = 64
 /** Keys of the entry whose values are dates (JSON has strings). */
 const DATE_KEYS = new Set(['created_at', 'finished_at', 'finishedAt'])
 
+/** The segment an entry went to: handed back with `committed`. */
+export interface JournalTicket {
+  readonly segment: number
+}
+
 export interface GenerationJournal {
   /** Appends the entry; it is on disk (in the page cache) when this returns. */
-  append(entry: FinishedGeneration): void
-  /** `count` appended entries are in the database; when none is left, the file is emptied. */
-  committed(count: number): void
+  append(entry: FinishedGeneration): JournalTicket
+  /** The entry is in the database: a segment whose entries all are is emptied or removed. */
+  committed(ticket: JournalTicket): void
   close(): void
 }
 
-/** The file is created at the first append, so a start-up recovery never mistakes it for a dead one. */
-export function openGenerationJournal(directory: string): GenerationJournal {
-  const path = join(directory, `generations-${process.pid}-${Math.random().toString(36).slice(2, 10)}.jsonl`)
-  let fd: number | undefined
-  let outstanding = 0
+/** A segment is closed past this size, and removed once all its entries are committed. */
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024
+
+interface Segment extends JournalTicket {
+  path: string
+  fd: number
+  bytes: number
+  outstanding: number
+  sealed: boolean
+}
+
+/**
+ * Under steady load some entry is always on its way to the database, so a single file would never
+ * be empty: the journal is a chain of segments, each removed once everything in it is committed.
+ * Files are created at the first append, so a start-up recovery never mistakes them for a dead one's.
+ */
+export function openGenerationJournal(
+  directory: string,
+  options: { segmentBytes?: number } = {},
+): GenerationJournal {
+  const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES
+  const prefix = `generations-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  const segments = new Map<number, Segment>()
+  let current: Segment | undefined
+  let sequence = 0
+
+  function openSegment(): Segment {
+    mkdirSync(directory, { recursive: true })
+    const path = join(directory, `${prefix}-${(++sequence).toString(36)}.jsonl`)
+    const segment = {
+      segment: sequence,
+      path,
+      fd: openSync(path, 'ax'),
+      bytes: 0,
+      outstanding: 0,
+      sealed: false,
+    }
+    segments.set(sequence, segment)
+    return segment
+  }
+
+  function seal(segment: Segment): void {
+    segment.sealed = true
+    closeSync(segment.fd)
+    if (segment.outstanding === 0) remove(segment)
+  }
+
+  function remove(segment: Segment): void {
+    segments.delete(segment.segment)
+    unlinkSync(segment.path)
+  }
+
   return {
     append(entry) {
-      if (fd === undefined) {
-        mkdirSync(directory, { recursive: true })
-        fd = openSync(path, 'ax')
+      if (current && current.bytes >= segmentBytes) {
+        seal(current)
+        current = undefined
       }
-      writeSync(fd, `${JSON.stringify(entry)}\n`)
-      outstanding++
+      current ??= openSegment()
+      const line = `${JSON.stringify(entry)}\n`
+      current.bytes += writeSync(current.fd, line)
+      current.outstanding++
+      return current
     },
-    committed(count) {
-      outstanding = Math.max(0, outstanding - count)
-      // Appends go to the end of the file (O_APPEND), which is 0 again after this.
-      if (outstanding === 0 && fd !== undefined) ftruncateSync(fd, 0)
+    committed(ticket) {
+      const segment = segments.get(ticket.segment)
+      if (!segment || --segment.outstanding > 0) return
+      if (segment.sealed) remove(segment)
+      else {
+        // Appends go to the end of the file (O_APPEND), which is 0 again after this.
+        ftruncateSync(segment.fd, 0)
+        segment.bytes = 0
+      }
     },
     close() {
-      if (fd === undefined) return
-      closeSync(fd)
-      fd = undefined
-      // Nothing outstanding: the file has nothing to replay.
-      if (outstanding === 0) unlinkSync(path)
+      if (current) seal(current)
+      current = undefined
     },
   }
 }
