@@ -71,7 +71,7 @@ export async function insertFinishedGenerations(
   const generations = finished.map(({ generation, outcome, images: entryImages }) => {
     const { request, attempts: _replacedByOutcome, ...rest } = generation
     const createdAt = toDate(generation.created_at) ?? now
-    for (const image of entryImages) images.push(storedImage(image, createdAt))
+    for (const image of entryImages) images.push(storedImageRow(image, createdAt))
     return { ...rest, created_at: createdAt, request: JSON.stringify(request), ...outcomeColumns(outcome) }
   })
   const skip = options.skipExisting === true
@@ -93,8 +93,11 @@ export async function insertFinishedGenerations(
   return images
 }
 
-/** The row an insert of `image` stores: every column, none left to a default. */
-function storedImage(image: NewImageRow, generationCreatedAt: Date): ImageRow {
+/**
+ * The row `insertFinishedGenerations` stores for `image` (every column, none left to a default); its
+ * creation time defaults to its generation's.
+ */
+export function storedImageRow(image: NewImageRow, generationCreatedAt: Date): ImageRow {
   return {
     id: image.id,
     user_id: image.user_id,
