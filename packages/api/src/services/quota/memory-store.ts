@@ -74,7 +74,13 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): Q
       }
       counter.used += units
       lastRequestAt.set(userId, now)
-      const reservation: Reservation = { id: randomUUID(), userId, day: utcDay(now), units }
+      const reservation: Reservation = {
+        id: randomUUID(),
+        userId,
+        day: utcDay(now),
+        units,
+        usedAfter: counter.used,
+      }
       open.set(reservation.id, reservation)
       return Ok(reservation)
     },

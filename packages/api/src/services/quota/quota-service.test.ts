@@ -34,6 +34,44 @@ describe('quota service', () => {
     expect(await quota.settle(reserved.value, 0)).toBeUndefined()
   })
 
+  it('answers a settle that keeps every unit without waiting for the store to forget the reservation', async () => {
+    const memory = createMemoryQuotaStore()
+    const forgotten: string[] = []
+    let releaseStore: () => void = () => undefined
+    const held = new Promise<void>((resolve) => {
+      releaseStore = resolve
+    })
+    // A store whose settle takes its time (a Redis round trip, say).
+    const store = {
+      ...memory,
+      async settle(...args: Parameters<typeof memory.settle>) {
+        await held
+        forgotten.push(args[0].id)
+        return memory.settle(...args)
+      },
+    }
+    const quota = createQuotaService({
+      store,
+      tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, cooldownSeconds: 0 } },
+      costs: DEFAULT_UNIT_COSTS,
+      now: () => NOON,
+    })
+    const subject = { id: 'usr_b', tier: 'free' as const }
+    const reserved = await quota.reserve(subject, 1)
+    if (!reserved.ok) throw reserved.error
+    // Nothing to give back: answered at once, with the usage the reserve left.
+    expect((await quota.settle(reserved.value, 1))?.used).toBe(1)
+    expect(forgotten).toEqual([])
+    releaseStore()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(forgotten).toEqual([reserved.value.id])
+
+    // Units to give back: that waits for the store, and the answer has them back.
+    const partial = await quota.reserve(subject, 2)
+    if (!partial.ok) throw partial.error
+    expect((await quota.settle(partial.value, 0))?.used).toBe(1)
+  })
+
   it('leaves the state to `state` when the settle comes after midnight', async () => {
     let clock = Date.parse('2026-11-25T23:59:59Z')
     const quota = createQuotaService({

@@ -135,7 +135,13 @@ export function createQuotaService(options: {
     },
 
     async settle(reservation, unitsCharged) {
-      const { used } = await store.settle(reservation, unitsCharged)
+      // Charged in full, nothing goes back: the day's usage is what the reserve left, and the store
+      // only has to forget the reservation. That happens behind the answer (one Redis round trip
+      // fewer to wait for); if it fails, the record expires unused, giving nothing back either.
+      let used = reservation.usedAfter
+      if (unitsCharged >= reservation.units)
+        void store.settle(reservation, unitsCharged).catch(() => undefined)
+      else ({ used } = await store.settle(reservation, unitsCharged))
       const taken = openReservations.get(reservation)
       openReservations.delete(reservation)
       if (!taken) return undefined

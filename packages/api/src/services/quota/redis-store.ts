@@ -183,7 +183,7 @@ export function createRedisQuotaStore({ redis, keyPrefix, loadUsed }: RedisQuota
       }
       switch (code) {
         case GRANTED: {
-          const reservation: Reservation = { id, userId, day, units }
+          const reservation: Reservation = { id, userId, day, units, usedAfter: value }
           return Ok(reservation)
         }
         case EXCEEDED:

@@ -19,6 +19,8 @@ export interface Reservation {
   /** The UTC day the units were taken from (`YYYY-MM-DD`); a refund goes back to that day. */
   day: string
   units: number
+  /** Units used on that day right after this reservation took its own (them included). */
+  usedAfter: number
 }
 
 export type QuotaDenial =
