@@ -12,6 +12,7 @@ import type { AppDeps } from './deps.js'
 import { appRouter } from './routers/_app.js'
 import { githubCallbackRoute } from './routes/github-callback.js'
 import { openAIImagesRoute } from './routes/openai-images.js'
+import { directTrpcCalls } from './routes/trpc-direct.js'
 import { WEB_APP_PATH, webAppRoute } from './routes/web-app.js'
 import { GITHUB_CALLBACK_PATH } from './services/auth/github-oauth.js'
 import { checkReadiness } from './services/health.js'
@@ -30,6 +31,8 @@ const MAX_TRPC_BODY_BYTES = 64 * 1024 * 1024
 export interface CreateAppOptions {
   /** The socket's peer address (`getConnInfo` of @hono/node-server); default reads Node's socket. */
   getConnInfo?: GetConnInfo
+  /** Serve generate.image/search without tRPC's fetch adapter (routes/trpc-direct.ts). @default true */
+  directTrpcCalls?: boolean
 }
 
 export function createApp(
@@ -136,6 +139,8 @@ export function createApp(
   }
 
   app.use('/trpc/*', declaredBodyLimit({ maxSize: MAX_TRPC_BODY_BYTES }))
+  // generate.image / generate.search without the fetch adapter; everything else falls through to it.
+  if (options.directTrpcCalls !== false) app.post('/trpc/*', directTrpcCalls(deps, clientIp))
   app.all('/trpc/*', function handleTrpc(c) {
     return fetchRequestHandler({
       endpoint: '/trpc',
