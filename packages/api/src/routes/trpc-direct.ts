@@ -93,5 +93,5 @@ export function directTrpcCalls(
 
 /** Headers a procedure set (cookies, say), as the adapter adds them to its response. */
 function copyHeaders(from: Headers, c: HonoContext): void {
-  from.forEach((value, key) => c.header(key, value, { append: true }))
+  for (const [key, value] of from) c.header(key, value, { append: true })
 }

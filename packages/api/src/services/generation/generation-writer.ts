@@ -165,7 +165,10 @@ export function createGenerationWriter(
   function enqueue(pending: Pending): void {
     track(pending.entry.generation.user_id)
     queue.push(pending)
-    if (pending.resolve || queue.length >= MAX_BATCH) return flushSoon()
+    if (pending.resolve || queue.length >= MAX_BATCH) {
+      flushSoon()
+      return
+    }
     if (flushing) return
     flushing = true
     delayed = setTimeout(() => void flush(), BEHIND_DELAY_MS)
