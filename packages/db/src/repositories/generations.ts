@@ -204,3 +204,13 @@ export async function deleteGenerationForOwner(db: Executor, userId: string, id:
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
 }
+
+/**
+ * Whether no retry can change the database's refusal: SQLSTATE classes 22 (data exceptions), 23
+ * (integrity constraints: a deleted user's foreign key, a duplicate id) and 42 (syntax, undefined
+ * objects). Connection failures and the like carry no such code.
+ */
+export function isRefusedForGood(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && /^(22|23|42)/.test(code)
+}

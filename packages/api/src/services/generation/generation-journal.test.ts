@@ -186,6 +186,13 @@ describe('journal segments', () => {
   })
 })
 
+/** Another process's journal holding `entry`, left behind uncommitted. */
+function crashedAgain(directory: string, entry: FinishedGeneration): void {
+  const journal = openGenerationJournal(directory)
+  journal.append(entry)
+  journal.close()
+}
+
 describe('recovering journals after a crash', () => {
   it('writes what a process that ended had journaled, once, and ignores a torn last line', async () => {
     const { user } = await harness.createUser()
@@ -200,7 +207,14 @@ describe('recovering journals after a crash', () => {
     // One of the two had made it to the database already.
     await createGenerationWriter(harness.deps.db).write(entries[0]!)
 
-    expect(await recoverGenerationJournals(directory, harness.deps.db)).toEqual({ entries: 2, files: 1 })
+    // And one whose user was deleted since: left out, the others written.
+    crashedAgain(directory, finished('usr_deleted_since'))
+
+    expect(await recoverGenerationJournals(directory, harness.deps.db)).toEqual({
+      entries: 3,
+      files: 2,
+      dropped: 1,
+    })
     for (const entry of entries) {
       const stored = await findGenerationForOwner(harness.deps.db, user.id, entry.generation.id)
       expect(stored?.status).toBe('succeeded')
@@ -208,7 +222,11 @@ describe('recovering journals after a crash', () => {
       expect(await findImagesForGeneration(harness.deps.db, user.id, entry.generation.id)).toHaveLength(1)
     }
     expect(readdirSync(directory)).toEqual([])
-    expect(await recoverGenerationJournals(directory, harness.deps.db)).toEqual({ entries: 0, files: 0 })
+    expect(await recoverGenerationJournals(directory, harness.deps.db)).toEqual({
+      entries: 0,
+      files: 0,
+      dropped: 0,
+    })
   })
 
   it("leaves a running process's journal alone", async () => {
@@ -219,7 +237,10 @@ describe('recovering journals after a crash', () => {
     // The parent of this test process is alive: a journal named after it is not replayed.
     const theirs = join(directory, (file as string).replace(`-${process.pid}-`, `-${process.ppid}-`))
     renameSync(join(directory, file as string), theirs)
-    expect(await recoverGenerationJournals(directory, harness.deps.db)).toEqual({ entries: 0, files: 0 })
+    expect(await recoverGenerationJournals(directory, harness.deps.db)).toMatchObject({
+      entries: 0,
+      files: 0,
+    })
     expect(statSync(theirs).size).toBeGreaterThan(0)
   })
 })

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { type Executor, type FinishedGeneration, insertFinishedGenerations } from '@nbl/db'
+import { type Executor, type FinishedGeneration, insertFinishedGenerations, isRefusedForGood } from '@nbl/db'
 
 const FILE_PATTERN = /^generations-(\d+)-[a-z0-9]+-[a-z0-9]+\.jsonl$/
 /** Entries per statement when a journal is replayed. */
@@ -127,6 +127,8 @@ export interface JournalRecovery {
   entries: number
   /** Journal files replayed and removed. */
   files: number
+  /** Entries the database refused for good (their user deleted since, say), left out. */
+  dropped: number
 }
 
 /**
@@ -138,22 +140,39 @@ export async function recoverGenerationJournals(directory: string, db: Executor)
   try {
     names = readdirSync(directory)
   } catch {
-    return { entries: 0, files: 0 }
+    return { entries: 0, files: 0, dropped: 0 }
   }
-  const recovery: JournalRecovery = { entries: 0, files: 0 }
+  const recovery: JournalRecovery = { entries: 0, files: 0, dropped: 0 }
   for (const name of names) {
     const match = FILE_PATTERN.exec(name)
     if (!match || isRunning(Number(match[1]))) continue
     const path = join(directory, name)
     const entries = parseJournal(readFileSync(path, 'utf8'))
     for (let start = 0; start < entries.length; start += REPLAY_BATCH) {
-      await insertFinishedGenerations(db, entries.slice(start, start + REPLAY_BATCH), { skipExisting: true })
+      recovery.dropped += await replay(db, entries.slice(start, start + REPLAY_BATCH))
     }
     unlinkSync(path)
     recovery.entries += entries.length
     recovery.files++
   }
   return recovery
+}
+
+/**
+ * Writes a batch; when the statement fails, entry by entry, leaving out those refused for good.
+ * Any other failure (the database unreachable) stops the start: the file stays for the next one.
+ */
+async function replay(db: Executor, entries: FinishedGeneration[]): Promise<number> {
+  try {
+    await insertFinishedGenerations(db, entries, { skipExisting: true })
+    return 0
+  } catch (error) {
+    if (entries.length === 1 && isRefusedForGood(error)) return 1
+    if (entries.length === 1) throw error
+  }
+  let dropped = 0
+  for (const entry of entries) dropped += await replay(db, [entry])
+  return dropped
 }
 
 /** Complete lines only: a crash mid-append leaves a last line without its newline. */

@@ -17,6 +17,7 @@ import {
   type FinishedGeneration,
   type ImageRow,
   insertFinishedGenerations,
+  isRefusedForGood,
   storedImageRow,
 } from '@nbl/db'
 import type { AppDeps, AppLogger } from '../../deps.js'
@@ -215,15 +216,6 @@ function withCreationTime(entry: FinishedGeneration): FinishedGeneration {
 function rowsOf(entry: FinishedGeneration): ImageRow[] {
   const createdAt = entry.generation.created_at as Date
   return entry.images.map((image) => storedImageRow(image, createdAt))
-}
-
-/**
- * SQLSTATE classes that no retry changes: data exceptions (22), integrity constraints (23: a
- * deleted user's foreign key, a duplicate id), syntax or undefined objects (42).
- */
-function isRefusedForGood(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' && /^(22|23|42)/.test(code)
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
