@@ -1,7 +1,7 @@
 /**
  * End to end through the SDK only: the real server process on a fresh DATA_DIR (embedded defaults).
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, getAppError, isAppError, type NanoBananaClient } from '@nbl/sdk'
@@ -111,6 +111,90 @@ describe('the server on embedded defaults, through the SDK', () => {
     })
     expect((await admin.quota.status.query()).used).toBe(usedBefore)
     expect((await admin.library.history.list.query({})).items.length).toBeGreaterThan(0)
+  })
+
+  it('keeps every generation it answered when killed, and charges each once', async () => {
+    const usedBefore = (await admin.quota.status.query()).used
+    // Answered, then killed at once: the rows may still be in the journal, not yet in the database.
+    const answered = await Promise.all(
+      ['killed one', 'killed two', 'killed three'].map((prompt) =>
+        admin.generate.image.mutate({ prompt, resolution: '1K' }),
+      ),
+    )
+    server.process.kill('SIGKILL')
+    await new Promise((resolve) => server.process.once('exit', resolve))
+    server = await startServer(env())
+    admin = createClient({
+      url: server.url,
+      apiKey: (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim(),
+    })
+    const listed = (await admin.library.history.list.query({ limit: 50 })).items.map((image) => image.id)
+    for (const result of answered) expect(listed).toContain(result.images[0]?.id)
+    expect((await admin.quota.status.query()).used).toBe(usedBefore + 3)
+  })
+
+  it('writes at start what a journal of an ended process still holds', async () => {
+    const me = await admin.auth.me.query()
+    await server.stop()
+    // A process (pid that cannot exist) answered this generation and died before committing it.
+    const generationId = 'gen_journaled_before_a_crash'
+    const imageId = 'img_journaled_before_a_crash'
+    const finishedAt = new Date()
+    const entry = {
+      generation: {
+        id: generationId,
+        user_id: me.id,
+        kind: 'image',
+        status: 'running',
+        prompt: 'from the journal',
+        request: { prompt: 'from the journal' },
+        provider: null,
+        model: null,
+        units_reserved: 1,
+        latency_ms: null,
+        error_code: null,
+        error_message: null,
+        finished_at: null,
+        created_at: finishedAt,
+      },
+      outcome: {
+        status: 'succeeded',
+        provider: 'local',
+        model: 'local-1',
+        attempts: [],
+        unitsCharged: 1,
+        costUsd: 0,
+        latencyMs: 5,
+        finishedAt,
+        response: { imageIds: [imageId], warnings: [] },
+      },
+      images: [
+        {
+          id: imageId,
+          user_id: me.id,
+          generation_id: generationId,
+          storage_key: `images/${me.id}/${imageId}.png`,
+          mime_type: 'image/png',
+          width: 1024,
+          height: 1024,
+          bytes: 100,
+          prompt: 'from the journal',
+          provider: 'local',
+          model: 'local-1',
+        },
+      ],
+    }
+    await mkdir(join(dataDir, 'journal'), { recursive: true })
+    const file = join(dataDir, 'journal', 'generations-99999999-crashed-1.jsonl')
+    await writeFile(file, `${JSON.stringify(entry)}\n`)
+    server = await startServer(env())
+    admin = createClient({
+      url: server.url,
+      apiKey: (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim(),
+    })
+    const listed = (await admin.library.history.list.query({ q: 'journal' })).items.map((image) => image.id)
+    expect(listed).toEqual([imageId])
+    await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
 
