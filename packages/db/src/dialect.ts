@@ -12,6 +12,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.js'
+import { openPGliteWorker } from './pglite-worker.js'
 import type { Database } from './schema.js'
 
 export interface CreateDatabaseOptions {
@@ -28,6 +29,11 @@ export interface CreateDatabaseOptions {
   snapshot?: Blob
   /** Pool size for PostgreSQL. Default 10. */
   max?: number
+  /**
+   * Run a file-backed PGlite (`dataDir`) in a worker thread, so its statements leave the event loop
+   * free (pglite-worker.ts). Default true; in-memory databases always run in this thread.
+   */
+  pgliteWorker?: boolean
 }
 
 export interface DatabaseHandle {
@@ -52,7 +58,11 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
   }
 
   const ownsInstance = options.pglite === undefined
-  const pglite = options.pglite ?? (await openPGlite(options.dataDir, options.snapshot))
+  const pglite =
+    options.pglite ??
+    (options.dataDir !== undefined && options.pgliteWorker !== false
+      ? openPGliteWorker(await preparedDataDir(options.dataDir), PGLITE_START_PARAMS)
+      : await openPGlite(options.dataDir, options.snapshot))
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: ownsInstance }) })
   return { db, kind: 'pglite', close: () => db.destroy() }
 }
@@ -77,10 +87,15 @@ async function openPGlite(dataDir: string | undefined, snapshot: Blob | undefine
   const options = { extensions: { pg_trgm }, startParams: PGLITE_START_PARAMS }
   if (dataDir === undefined)
     return PGlite.create({ ...options, ...(snapshot ? { loadDataDir: snapshot } : {}) })
+  return PGlite.create(await preparedDataDir(dataDir), options)
+}
+
+/** `<dataDir>/pglite`, initialised (by a child process) on first use. */
+async function preparedDataDir(dataDir: string): Promise<string> {
   const directory = join(dataDir, 'pglite')
   await mkdir(directory, { recursive: true })
   if (!existsSync(join(directory, 'PG_VERSION'))) await initDataDirInChildProcess(directory)
-  return PGlite.create(directory, options)
+  return directory
 }
 
 /**

@@ -1,7 +1,6 @@
 /**
  * @module A Kysely dialect over one PGlite instance: Kysely's Postgres compiler, one connection behind a mutex.
  */
-import type { PGliteInterface } from '@electric-sql/pglite'
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -18,8 +17,26 @@ import {
   type TransactionSettings,
 } from 'kysely'
 
+export interface PGliteResult<T> {
+  rows: T[]
+  command?: string
+  affectedRows?: number
+}
+
+/** What the dialect needs of PGlite: in this thread (`PGlite`) or in a worker (`openPGliteWorker`). */
+export interface PGliteQueryable {
+  readonly waitReady: Promise<void>
+  readonly closed: boolean
+  query<T>(
+    sql: string,
+    params?: unknown[],
+    options?: { rowMode?: 'object' | 'array' },
+  ): Promise<PGliteResult<T>>
+  close(): Promise<void>
+}
+
 export interface PGliteDialectConfig {
-  pglite: PGliteInterface
+  pglite: PGliteQueryable
   /** Close the PGlite instance when the Kysely instance is destroyed. Default `false`. */
   closeOnDestroy?: boolean
 }
@@ -142,9 +159,9 @@ class PGliteDriver implements Driver {
 const AFFECTING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
 
 class PGliteConnection implements DatabaseConnection {
-  readonly #pglite: PGliteInterface
+  readonly #pglite: PGliteQueryable
 
-  constructor(pglite: PGliteInterface) {
+  constructor(pglite: PGliteQueryable) {
     this.#pglite = pglite
   }
 
