@@ -7,6 +7,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness, type TestUser } from '../../test/harness.js'
 import { createApp } from '../http.js'
+import { imageStorageKey } from '../services/images/image-output.js'
 import { mapOpenAISize } from './openai-size.js'
 
 let harness: Harness
@@ -53,6 +54,16 @@ describe('POST /v1/images/generations', () => {
       'a lighthouse in the fog',
       'a lighthouse in the fog',
     ])
+    // Each answered image is byte for byte the stored one (handed over by the generation, not re-read).
+    const answered = (response.data ?? []).map((item) => Buffer.from(item.b64_json ?? '', 'base64'))
+    const stored = await Promise.all(
+      history.items.map((image) =>
+        harness.deps.storage.read(imageStorageKey(user.user.id, image.id, image.mimeType)),
+      ),
+    )
+    expect(answered.map((item) => item.toString('hex')).sort()).toEqual(
+      stored.map((item) => Buffer.from(item ?? []).toString('hex')).sort(),
+    )
     expect((await user.caller.quota.status()).used).toBe(2)
   })
 

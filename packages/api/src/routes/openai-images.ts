@@ -13,6 +13,7 @@ import type { AppDeps } from '../deps.js'
 import { type AppCode, describeError } from '../errors.js'
 import { createCaller } from '../routers/_app.js'
 import { outputFormatSchema } from '../schemas.js'
+import { collectGeneratedBytes } from '../services/generation/generated-bytes.js'
 import { type Image, imageStorageKey } from '../services/images/image-output.js'
 import { withClientIp } from '../services/rate-limit/enforce.js'
 import { mapOpenAISize } from './openai-size.js'
@@ -107,6 +108,8 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
       await createRequestContext({ deps, request: c.req.raw, requestId: c.get('requestId') }),
       clientIp(c),
     )
+    // The answer carries the bytes: taken from the generation, not read back from storage.
+    const generated = collectGeneratedBytes(ctx)
     try {
       const result = await createCaller(ctx).generate.image({
         prompt: body.prompt,
@@ -121,7 +124,8 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
         result.images.map(async (image) => {
           const revised = result.text ? { revised_prompt: result.text } : {}
           if (asUrl) return { url: image.url, ...revised }
-          return { b64_json: await imageBase64(deps, ctx.user?.id ?? '', image), ...revised }
+          const bytes = generated.get(image.id) ?? (await storedBytes(deps, ctx.user?.id ?? '', image))
+          return { b64_json: Buffer.from(bytes).toString('base64'), ...revised }
         }),
       )
       c.header('x-nbl-generation-id', result.id)
@@ -151,9 +155,12 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
   }
 }
 
-/** The stored bytes of an image the call just returned: its key follows from owner, id and type. */
-async function imageBase64(deps: AppDeps, userId: string, image: Image): Promise<string> {
+/**
+ * The stored bytes of an image the call returned without generating it (an idempotent replay): its
+ * key follows from owner, id and type.
+ */
+async function storedBytes(deps: AppDeps, userId: string, image: Image): Promise<Uint8Array> {
   const bytes = await deps.storage.read(imageStorageKey(userId, image.id, image.mimeType))
   if (!bytes) throw new Error(`stored image ${image.id} is missing`)
-  return Buffer.from(bytes).toString('base64')
+  return bytes
 }

@@ -41,6 +41,7 @@ import { assertFieldsAllowed, promptFields } from '../moderation/moderate-fields
 import { unitsPerImage } from '../quota/policy.js'
 import type { QuotaState } from '../quota/quota-service.js'
 import type { Reservation } from '../quota/store.js'
+import { handOverGeneratedBytes } from './generated-bytes.js'
 import { generationWriterOf, ownGenerationsCommitted } from './generation-writer.js'
 import { recordedFailure, requestHash, settledGenerationForKey } from './idempotency.js'
 
@@ -390,6 +391,7 @@ async function runGeneration(
         const id = createId('img')
         const storageKey = imageStorageKey(user.id, id, image.mimeType)
         await deps.storage.put(storageKey, image.data, image.mimeType)
+        handOverGeneratedBytes(ctx, id, image.data)
         return {
           id,
           user_id: user.id,
