@@ -97,6 +97,16 @@ describe('pack log', () => {
     expect(await log.read('flipped.png')).toBeUndefined()
   })
 
+  it('keeps the later of two puts of one key, even when the earlier one finishes writing last', async () => {
+    const log = open()
+    // The large one is written asynchronously; the small one, put after it, lands first.
+    const large = log.append('raced.png', new Uint8Array(600 * 1024).fill(1), 'image/png')
+    const small = log.append('raced.png', bytes('the later put'), 'image/png')
+    await Promise.all([large, small])
+    expect(await text(log, 'raced.png')).toBe('the later put')
+    expect(await text(open(), 'raced.png')).toBe('the later put')
+  })
+
   it('keeps concurrent appends apart', async () => {
     const log = open()
     const keys = Array.from({ length: 200 }, (_, index) => `many/${index}.png`)

@@ -196,7 +196,8 @@ export function openPackLog(root: string): PackLog {
 
   return {
     async append(key, data, contentType) {
-      const header = Buffer.from(JSON.stringify({ k: key, t: contentType, s: ++sequence }))
+      const recordSequence = ++sequence
+      const header = Buffer.from(JSON.stringify({ k: key, t: contentType, s: recordSequence }))
       const prefix = Buffer.alloc(PREFIX_BYTES)
       prefix.writeUInt32BE(LIVE, 0)
       prefix.writeUInt32BE(header.length, 4)
@@ -213,15 +214,18 @@ export function openPackLog(root: string): PackLog {
           ? writevSync(target.fd, parts, offset)
           : (await writevAt(target.fd, parts, offset)).bytesWritten
       if (written !== length) throw new Error(`short write to a pack: ${written} of ${length} bytes`)
-      const earlier = index.get(key)
-      index.set(key, {
+      const record: Location = {
         pack: target.pack,
         offset,
         length,
         headerLength: header.length,
         contentType,
-        sequence,
-      })
+        sequence: recordSequence,
+      }
+      // Two puts of one key at once (a large one still being written): the later put wins.
+      const earlier = index.get(key)
+      if (earlier && earlier.sequence > recordSequence) return kill(record)
+      index.set(key, record)
       if (earlier) await kill(earlier)
     },
 
