@@ -7,7 +7,6 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { GetConnInfo } from 'hono/conninfo'
 import { cors } from 'hono/cors'
-import { secureHeaders } from 'hono/secure-headers'
 import type { AppConfig } from '../../deps.js'
 
 /** Bodies of plain routes (auth callbacks, probes, downloads) are small. */
@@ -116,13 +115,26 @@ const isTrpc = (path: string) => path === '/trpc' || path.startsWith('/trpc/')
  * Security headers (nosniff, frame DENY, no-referrer; HSTS over https) and a 1 MB body cap on
  * every route but /trpc, which keeps its own larger cap.
  */
+/**
+ * What hono's `secureHeaders` sends with our options (nosniff, frame DENY, no-referrer, its other
+ * defaults). Set on the context before the handler runs, not on the finished response as
+ * `secureHeaders` does: changing a finished response's headers makes @hono/node-server build a full
+ * WHATWG Response for every answer. A handler may still set its own value for one of them.
+ */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['cross-origin-opener-policy', 'same-origin'],
+  ['cross-origin-resource-policy', 'same-origin'],
+  ['origin-agent-cluster', '?1'],
+  ['referrer-policy', 'no-referrer'],
+  ['x-content-type-options', 'nosniff'],
+  ['x-dns-prefetch-control', 'off'],
+  ['x-download-options', 'noopen'],
+  ['x-frame-options', 'DENY'],
+  ['x-permitted-cross-domain-policies', 'none'],
+  ['x-xss-protection', '0'],
+]
+
 export function plainRouteHardening(config: Pick<AppConfig, 'trustProxy'>): MiddlewareHandler {
-  const headers = secureHeaders({
-    xContentTypeOptions: true,
-    xFrameOptions: 'DENY',
-    referrerPolicy: 'no-referrer',
-    strictTransportSecurity: false,
-  })
   const limit = declaredBodyLimit({
     maxSize: MAX_PLAIN_BODY_BYTES,
     onError: (c) => c.json({ error: { code: 413, message: 'Request body too large' } }, 413),
@@ -132,11 +144,10 @@ export function plainRouteHardening(config: Pick<AppConfig, 'trustProxy'>): Midd
     (config.trustProxy === true && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https')
   return async function hardenPlainRoute(c, next) {
     if (isTrpc(c.req.path)) return next()
-    await headers(c, async () => {
-      // bodyLimit answers 413 by returning a response instead of calling next().
-      const refused = await limit(c, next)
-      if (refused instanceof Response) c.res = refused
-    })
-    if (isHttps(c)) c.res.headers.set('Strict-Transport-Security', HSTS)
+    for (const [name, value] of SECURITY_HEADERS) c.header(name, value)
+    if (isHttps(c)) c.header('strict-transport-security', HSTS)
+    // bodyLimit answers 413 by returning a response instead of calling next().
+    const refused = await limit(c, next)
+    if (refused instanceof Response) c.res = refused
   }
 }
