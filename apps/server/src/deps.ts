@@ -166,9 +166,13 @@ export async function buildDeps(options: {
     : undefined
   const events: EventBus = redisEvents ?? createMemoryEventBus()
 
-  // Finished generations are journaled under DATA_DIR and committed behind the answer.
-  const journal = openGenerationJournal(generationJournalDirectory(config.dataDir))
-  const generationWriter = createGenerationWriter(db, { journal, logger })
+  // With the embedded database, finished generations are journaled under DATA_DIR and committed
+  // behind the answer: this process is the database's only user, so its own wait for pending rows
+  // (read-your-writes) covers every reader. With PostgreSQL another instance may serve the caller's
+  // next request, so the rows are committed before the answer.
+  const journal =
+    database.kind === 'pglite' ? openGenerationJournal(generationJournalDirectory(config.dataDir)) : undefined
+  const generationWriter = createGenerationWriter(db, { ...(journal ? { journal } : {}), logger })
   const deps: AppDeps = {
     db,
     databaseKind: database.kind,
@@ -230,7 +234,7 @@ export async function buildDeps(options: {
       await redis?.quit().catch(() => undefined)
       // What is still queued is committed now; if the database is gone, the journal keeps it.
       await Promise.race([generationWriter.flush(), delay(FLUSH_ON_CLOSE_MS, undefined, { ref: false })])
-      journal.close()
+      journal?.close()
       await database.close()
       bucket?.destroy()
     },
