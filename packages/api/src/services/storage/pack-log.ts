@@ -2,7 +2,7 @@
  * @module Small objects appended to pack files instead of one file each (the Haystack idea). Creating
  * a file costs ext4 an inode, a directory entry and a journal write: 0.2-0.8 ms of kernel time per
  * image on this machine, through three thread-pool hops. Appending a 16 kB image to an open pack costs
- * ~0.01 ms. The gateway benchmark went from 635 to 1 040 req/s on this change alone (bench/README.md).
+ * ~0.01 ms. The networked gateway benchmark went from 635 to 987 req/s on this change alone (bench/README.md).
  *
  * Layout: `<root>/.packs/<id>.pack`, one pack per writer (store instance) at a time, never appended to
  * by another. Each record is self-describing, so the index is rebuilt by reading the record headers:
