@@ -1,8 +1,9 @@
 import { appendFileSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { createId, type FinishedGeneration, findGenerationForOwner, findImagesForGeneration } from '@nbl/db'
+import { type FinishedGeneration, findGenerationForOwner, findImagesForGeneration } from '@nbl/db'
 import type { KyselyPlugin } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { finishedGeneration as finished } from '../../../test/generations.js'
 import { createHarness, type Harness } from '../../../test/harness.js'
 import { openGenerationJournal, parseJournal, recoverGenerationJournals } from './generation-journal.js'
 import { createGenerationWriter } from './generation-writer.js'
@@ -19,53 +20,6 @@ const journalText = (directory: string) =>
   readdirSync(directory)
     .map((name) => readFileSync(join(directory, name), 'utf8'))
     .join('')
-
-function finished(userId: string): FinishedGeneration {
-  const id = createId('gen')
-  const imageId = createId('img')
-  return {
-    generation: {
-      id,
-      user_id: userId,
-      kind: 'image',
-      status: 'running',
-      prompt: 'a journaled banana',
-      request: { prompt: 'a journaled banana' },
-      provider: null,
-      model: null,
-      units_reserved: 1,
-      latency_ms: null,
-      error_code: null,
-      error_message: null,
-      finished_at: null,
-    },
-    outcome: {
-      status: 'succeeded',
-      provider: 'local',
-      model: 'local-1',
-      attempts: [],
-      unitsCharged: 1,
-      costUsd: 0,
-      latencyMs: 1,
-      finishedAt: new Date(),
-    },
-    images: [
-      {
-        id: imageId,
-        user_id: userId,
-        generation_id: id,
-        storage_key: `images/${userId}/${imageId}.png`,
-        mime_type: 'image/png',
-        width: 8,
-        height: 8,
-        bytes: 10,
-        prompt: 'a journaled banana',
-        provider: 'local',
-        model: 'local-1',
-      },
-    ],
-  }
-}
 
 /** The harness database, with its INSERTs held until `open()` and the first `failures` refused. */
 function heldDb(options: { failures?: number; failure?: () => Error } = {}) {

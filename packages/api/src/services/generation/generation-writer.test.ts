@@ -1,6 +1,7 @@
-import { createId, type FinishedGeneration, findGenerationForOwner } from '@nbl/db'
+import { findGenerationForOwner } from '@nbl/db'
 import type { KyselyPlugin } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { finishedGeneration as finished } from '../../../test/generations.js'
 import { createHarness, type Harness } from '../../../test/harness.js'
 import { createGenerationWriter } from './generation-writer.js'
 
@@ -9,53 +10,6 @@ beforeAll(async () => {
   harness = await createHarness()
 })
 afterAll(() => harness.close())
-
-function finished(userId: string, imageCount = 1): FinishedGeneration {
-  const id = createId('gen')
-  return {
-    generation: {
-      id,
-      user_id: userId,
-      kind: 'image',
-      status: 'running',
-      prompt: 'a banana',
-      request: { prompt: 'a banana' },
-      provider: null,
-      model: null,
-      units_reserved: imageCount,
-      latency_ms: null,
-      error_code: null,
-      error_message: null,
-      finished_at: null,
-    },
-    outcome: {
-      status: 'succeeded',
-      provider: 'local',
-      model: 'local-1',
-      attempts: [],
-      unitsCharged: imageCount,
-      costUsd: 0,
-      latencyMs: 1,
-      finishedAt: new Date(),
-    },
-    images: Array.from({ length: imageCount }, () => {
-      const imageId = createId('img')
-      return {
-        id: imageId,
-        user_id: userId,
-        generation_id: id,
-        storage_key: `images/${userId}/${imageId}.png`,
-        mime_type: 'image/png',
-        width: 8,
-        height: 8,
-        bytes: 10,
-        prompt: 'a banana',
-        provider: 'local',
-        model: 'local-1',
-      }
-    }),
-  }
-}
 
 /** The writer's database, counting the statements it runs. */
 function countingDb() {
