@@ -23,11 +23,6 @@ const CONTENT_TYPES: Record<string, string> = {
   gif: 'image/gif',
 }
 
-/** `wx`: only a new file; an existing one fails with EEXIST. */
-function writeWhole(path: string, data: Uint8Array, flag: 'w' | 'wx'): Promise<void> {
-  return writeFile(path, data, { flag })
-}
-
 const errorCodeOf = (error: unknown) => (error as NodeJS.ErrnoException).code
 
 export interface LocalObjectStore extends ObjectStore {
@@ -97,11 +92,12 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalO
       // An existing key is replaced through a temporary file and a rename, so readers see either.
       const write = async () => {
         try {
-          await writeWhole(path, data, 'wx')
+          // `wx`: only a new file; an existing one fails with EEXIST.
+          await writeFile(path, data, { flag: 'wx' })
         } catch (error) {
           if (errorCodeOf(error) !== 'EEXIST') throw error
           const temporary = temporaryPathFor(path)
-          await writeWhole(temporary, data, 'w')
+          await writeFile(temporary, data)
           await rename(temporary, path)
         }
       }
