@@ -1,10 +1,12 @@
 /**
  * @module Child processes of the gateway benchmark: the fake upstream and the server (the production
- * build, `node dist/main.js` as `pnpm start` runs it, built once per bench run so it matches the sources),
- * and the server's peak RSS per scenario from /proc.
+ * build, run as `pnpm start` runs it: its start script's environment settings and node flags, then
+ * `dist/main.js`; built once per bench run so it matches the sources), and the server's peak RSS per
+ * scenario from /proc.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { openSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
@@ -80,17 +82,19 @@ function buildServerOnce(): void {
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   buildServerOnce()
   const log = openSync(options.logFile, 'w')
+  const start = startCommand()
   const child = spawn(
     process.execPath,
     [
+      ...start.nodeFlags,
       ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
       ...(options.nodeFlags ?? []),
-      'dist/main.js',
+      start.entry,
     ],
     // Only what the benchmark sets: no provider key or database from the caller's environment leaks in.
     {
       cwd: serverDir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...start.env, ...options.env },
       stdio: ['ignore', log, log],
     },
   )
@@ -139,6 +143,27 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       await stopChild(child)
     },
   }
+}
+
+/**
+ * The server's `start` script (`[NAME=value ...] node [flags ...] <entry>`) taken apart, so the bench runs
+ * the server with the same environment settings and node flags as `pnpm start` does.
+ */
+function startCommand(): { env: Record<string, string>; nodeFlags: string[]; entry: string } {
+  const manifest = JSON.parse(readFileSync(join(serverDir, 'package.json'), 'utf8')) as {
+    scripts: { start: string }
+  }
+  const words = manifest.scripts.start.trim().split(/\s+/)
+  const env: Record<string, string> = {}
+  while (words[0]?.includes('=')) {
+    const [name, ...value] = (words.shift() as string).split('=')
+    env[name as string] = value.join('=')
+  }
+  const entry = words.pop()
+  if (words.shift() !== 'node' || !entry) {
+    throw new Error(`apps/server's start script is not "[NAME=value ...] node [flags ...] <entry>"`)
+  }
+  return { env, nodeFlags: words, entry }
 }
 
 async function waitForListening(child: ChildProcess, logFile: string): Promise<string> {
