@@ -11,7 +11,7 @@ import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { type BuiltDeps, buildDeps } from '../src/deps.js'
-import { createLogger } from '../src/logger.js'
+import { createLogger, redactLogFields } from '../src/logger.js'
 
 const METRICS_TOKEN = 'metrics-token-metrics-token'
 const lines: Record<string, unknown>[] = []
@@ -107,25 +107,43 @@ describe('request ids and logs', () => {
     expect(await seen).toMatchObject({ requestId, msg: 'inside the provider call' })
   })
 
-  it('redacts secrets and prompts wherever they appear', () => {
+  it('redacts secrets and prompts at the top level and one level down, leaving the logged object as it was', () => {
+    const written: Record<string, unknown>[] = []
     const logger = createLogger({
       level: 'info',
       destination: new Writable({
         write(chunk, _encoding, done) {
-          const line = JSON.parse(String(chunk))
-          expect(line.authorization).toBe('[redacted]')
-          expect(line.input.prompt).toBe('[redacted]')
-          expect(line.headers.authorization).toBe('[redacted]')
-          expect(line.input.size).toBe('1K')
+          written.push(JSON.parse(String(chunk)))
           done()
         },
       }),
     })
+    const input = { prompt: 'private words', size: '1K' }
+    const failure = Object.assign(new Error('upstream said no'), { status: 502 })
     logger.info({
       authorization: 'Bearer nbl_secret',
-      headers: { authorization: 'Bearer nbl_secret' },
-      input: { prompt: 'private words', size: '1K' },
+      headers: { authorization: 'Bearer nbl_secret', accept: 'application/json' },
+      input,
+      err: failure,
+      nested: { deeper: { token: 'two levels down is not looked at' } },
     })
+    expect(written).toHaveLength(1)
+    expect(written[0]).toMatchObject({
+      authorization: '[redacted]',
+      headers: { authorization: '[redacted]', accept: 'application/json' },
+      input: { prompt: '[redacted]', size: '1K' },
+      err: { message: 'upstream said no', status: 502 },
+      nested: { deeper: { token: 'two levels down is not looked at' } },
+    })
+    expect(input).toEqual({ prompt: 'private words', size: '1K' })
+  })
+
+  it('copies nothing when a line has nothing to redact', () => {
+    const fields = { route: '/trpc/*', status: 200, timing: { ms: 1.2 } }
+    expect(redactLogFields(fields)).toBe(fields)
+    const redacted = redactLogFields({ ...fields, cookie: 'nbl_session=abc' })
+    expect(redacted).toEqual({ ...fields, cookie: '[redacted]' })
+    expect(redacted.timing).toBe(fields.timing)
   })
 
   it('never writes an API key or a prompt to the log', () => {
