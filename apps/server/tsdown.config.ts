@@ -72,6 +72,8 @@ export default defineConfig({
             ...chunk.dynamicImports,
             ...required.map((match) => match[1] ?? ''),
           ]) {
+            // Another chunk of this bundle (a dynamic import of our own code) is named by its file name.
+            if (id in bundle) continue
             if (isBareSpecifier(id) && !isBuiltin(id) && !declared.has(packageNameOf(id))) {
               missing.add(packageNameOf(id))
             }

@@ -30,7 +30,6 @@ import {
   createRedisQuotaStore,
   createRedisRateLimiter,
   createRedisRoundRobinCounter,
-  createS3ObjectStore,
   DEFAULT_UNIT_COSTS,
   type EventBus,
   followAccountChanges,
@@ -150,7 +149,8 @@ export async function buildDeps(options: {
   })
 
   // A bucket when S3/R2 is configured (links are presigned GETs); else files under DATA_DIR, served at /files.
-  const bucket = config.s3 ? createS3ObjectStore(config.s3) : undefined
+  // Imported only here: the AWS SDK costs ~5 MiB of heap and more of code that a server without a bucket never runs.
+  const bucket = config.s3 ? (await import('@nbl/api/s3')).createS3ObjectStore(config.s3) : undefined
   const storage = bucket
     ? { storage: bucket }
     : localObjectStorage(

@@ -120,5 +120,6 @@ export { createRedisRateLimiter } from './services/rate-limit/redis-limiter.js'
 export { createRedisConnection, pingRedis } from './services/redis/connection.js'
 export { createRedisRoundRobinCounter } from './services/redis/round-robin.js'
 export { createLocalObjectStore, type LocalObjectStore } from './services/storage/local-store.js'
-export { createS3ObjectStore, type S3ObjectStoreOptions } from './services/storage/s3-store.js'
+// The S3 store itself is `@nbl/api/s3`: the AWS SDK is loaded only by servers that configure a bucket.
+export type { S3ObjectStoreOptions } from './services/storage/s3-store.js'
 export type { ObjectStore } from './services/storage/store.js'

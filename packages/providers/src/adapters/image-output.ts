@@ -3,7 +3,7 @@
  * pixel size when the model drew another one, re-encode to the requested format only when needed, report the
  * real size; the `adjusted` warnings that go with it; and images as `data:` URLs.
  */
-import sharp from 'sharp'
+import type { Metadata, Sharp as SharpPipeline } from 'sharp'
 import type { PixelSize } from '../sizes.js'
 import {
   type GeneratedImage,
@@ -12,6 +12,7 @@ import {
   type ProviderName,
   type ProviderWarning,
 } from '../types.js'
+import { loadSharp } from './sharp-loader.js'
 
 export const MIME_TYPES: Readonly<Record<OutputFormat, string>> = {
   png: 'image/png',
@@ -51,7 +52,8 @@ export async function fitImage(
       }
     }
   }
-  let metadata: sharp.Metadata
+  const sharp = await loadSharp()
+  let metadata: Metadata
   try {
     metadata = await sharp(bytes).metadata()
   } catch (error) {
@@ -133,7 +135,7 @@ export function toDataUrl(image: { data: Uint8Array; mimeType: string }): string
 }
 
 // Speed over size, as in the local provider: zlib's high levels and webp's high effort cost seconds at 2K+.
-function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
+function encode(pipeline: SharpPipeline, format: OutputFormat): SharpPipeline {
   switch (format) {
     case 'png':
       return pipeline.png({ compressionLevel: 4, adaptiveFiltering: false })

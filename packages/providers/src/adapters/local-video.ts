@@ -7,7 +7,6 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { H264MP4Encoder } from 'h264-mp4-encoder'
-import sharp from 'sharp'
 import type { PixelSize } from '../sizes.js'
 import {
   type GenerateOptions,
@@ -25,6 +24,7 @@ import {
   type VideoTaskStatus,
 } from '../types.js'
 import { averageColor, type Rgb, seededPalette, throwIfAborted, toHex } from './procedural.js'
+import { loadSharp } from './sharp-loader.js'
 
 export const LOCAL_VIDEO_MODEL_ID = 'local-procedural-video-v1'
 
@@ -308,6 +308,7 @@ function requestProblem(request: VideoGenerationRequest): string | undefined {
 }
 
 async function assertDecodable(image: ReferenceImage): Promise<void> {
+  const sharp = await loadSharp()
   try {
     const { width, height } = await sharp(image.data).metadata()
     if (!width || !height) throw new Error('no dimensions')
@@ -606,6 +607,7 @@ export async function createLocalVideoScene(input: LocalVideoSceneInput): Promis
       backgroundHeight,
     )
   } else {
+    const sharp = await loadSharp()
     backgroundRgb = await sharp(input.image.data)
       .rotate()
       .resize(backgroundWidth, backgroundHeight, { fit: 'cover' })
@@ -785,6 +787,7 @@ interface SpriteInput {
 }
 
 async function createSprite(input: SpriteInput): Promise<Sprite> {
+  const sharp = await loadSharp()
   const { size } = input
   // White shape on transparent: only its alpha (the anti-aliased coverage) is kept.
   const coverage = await sharp(Buffer.from(input.svg)).ensureAlpha().extractChannel(3).raw().toBuffer()
@@ -886,6 +889,7 @@ function backgroundSvg(
 }
 
 async function rasterize(svg: string, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp()
   const { data, info } = await sharp(Buffer.from(svg))
     .removeAlpha()
     .raw()

@@ -2,7 +2,7 @@
  * @module The `local` provider: offline, deterministic procedural images (a seeded gradient plus shapes,
  * composed as SVG and rasterised by sharp). Same (prompt, seed, index) → byte-identical output.
  */
-import sharp from 'sharp'
+import type { Sharp as SharpPipeline } from 'sharp'
 import { pixelSize } from '../sizes.js'
 import {
   ASPECT_RATIOS,
@@ -22,6 +22,7 @@ import {
 } from '../types.js'
 import { MIME_TYPES } from './image-output.js'
 import { averageColor, type Rgb, seededPalette, throwIfAborted, toHex } from './procedural.js'
+import { loadSharp } from './sharp-loader.js'
 
 export const LOCAL_MODEL_ID = 'local-procedural-v1'
 
@@ -175,6 +176,7 @@ interface RenderInput {
 }
 
 async function renderImage(input: RenderInput): Promise<GeneratedImage> {
+  const sharp = await loadSharp()
   const svg = composeSvg(input)
   const pipeline = sharp(Buffer.from(svg)).removeAlpha()
   const encoded = encode(pipeline, input.format)
@@ -188,7 +190,7 @@ async function renderImage(input: RenderInput): Promise<GeneratedImage> {
 }
 
 // Speed over size: these are placeholders, and zlib's adaptive filtering and high levels cost seconds at 4K.
-function encode(pipeline: sharp.Sharp, format: OutputFormat): sharp.Sharp {
+function encode(pipeline: SharpPipeline, format: OutputFormat): SharpPipeline {
   switch (format) {
     case 'png':
       return pipeline.png({ compressionLevel: 3, adaptiveFiltering: false })

@@ -3,8 +3,8 @@
  * procedural pictures, colour helpers, and the abort check. Changing any of these changes their output bytes.
  */
 import { createHash } from 'node:crypto'
-import sharp from 'sharp'
 import { ProviderError, type ReferenceImage } from '../types.js'
+import { loadSharp } from './sharp-loader.js'
 
 export type Rgb = readonly [number, number, number]
 
@@ -109,6 +109,7 @@ export function seededPalette(seed: readonly unknown[], tint: Rgb | undefined): 
 
 /** The image's mean colour; sharp's error when it cannot be decoded. */
 export async function averageColor(image: ReferenceImage): Promise<Rgb> {
+  const sharp = await loadSharp()
   const { channels } = await sharp(image.data).stats()
   const means = channels.map((channel) => channel.mean)
   const first = means[0] ?? 0

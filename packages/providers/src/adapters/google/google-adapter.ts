@@ -3,7 +3,7 @@
  * `POST /v1beta/models/{model}:generateContent` (providers.md §1.2–§1.8). One HTTP request per image (the
  * API has no count), multi-turn editing with thought signatures echoed, Google Search grounding.
  */
-import sharp from 'sharp'
+
 import { providerErrorFromThrown, redact } from '../../http/provider-errors.js'
 import { pixelSize } from '../../sizes.js'
 import {
@@ -20,6 +20,7 @@ import {
   type ReferenceImage,
 } from '../../types.js'
 import { withOverrides } from '../adapter-config.js'
+import { loadSharp } from '../sharp-loader.js'
 import {
   type GenerateContentRequest,
   type GenerateContentResponse,
@@ -355,6 +356,7 @@ function contentPolicy(reason: string, response: GenerateContentResponse, apiKey
 }
 
 async function decodeImage(base64: string, declaredMimeType: string | undefined): Promise<GeneratedImage> {
+  const sharp = await loadSharp()
   const buffer = Buffer.from(base64, 'base64')
   try {
     const { width, height, format } = await sharp(buffer).metadata()

@@ -2,7 +2,7 @@
  * @module Media plumbing for Kling: downloading result URLs (the JWT only to the configured origin) and
  * encoding inputs as Kling's raw base64.
  */
-import sharp from 'sharp'
+import type { Metadata } from 'sharp'
 import {
   type DownloadedMedia,
   downloadMedia,
@@ -12,6 +12,7 @@ import {
 } from '../../http/download.js'
 import { ProviderError, type ReferenceImage } from '../../types.js'
 import { fetchFor } from '../adapter-config.js'
+import { loadSharp } from '../sharp-loader.js'
 import type { KlingClient } from './kling-api.js'
 
 /**
@@ -56,7 +57,8 @@ const MAX_BYTES = 10 * 1024 * 1024
  * side. Other formats are re-encoded as PNG and small images scaled up; `adjusted` says what changed.
  */
 export async function toKlingBase64(image: ReferenceImage): Promise<{ base64: string; adjusted?: string }> {
-  let metadata: sharp.Metadata
+  const sharp = await loadSharp()
+  let metadata: Metadata
   try {
     metadata = await sharp(image.data).metadata()
   } catch (error) {

@@ -2,7 +2,7 @@
  * @module Media plumbing for Runway: downloading `output[]` URLs (credentials only to the configured
  * origin) and encoding inputs as `data:` URIs.
  */
-import sharp from 'sharp'
+
 import {
   type DownloadedMedia,
   downloadMedia,
@@ -13,6 +13,7 @@ import {
 import type { ReferenceImage } from '../../types.js'
 import { type AdapterConfig, fetchFor } from '../adapter-config.js'
 import { toDataUrl } from '../image-output.js'
+import { loadSharp } from '../sharp-loader.js'
 import { runwayBaseUrl } from './runway-api.js'
 import { RUNWAY_API_VERSION } from './runway-options.js'
 
@@ -54,6 +55,7 @@ const MAX_DATA_URI_BYTES = 3_600_000
 
 /** A reference image as a `data:` URI Runway accepts; oversized images are re-encoded as JPEG. */
 export async function toRunwayDataUri(image: ReferenceImage): Promise<{ uri: string; shrunk: boolean }> {
+  const sharp = await loadSharp()
   if (image.data.byteLength <= MAX_DATA_URI_BYTES) {
     return { uri: toDataUrl(image), shrunk: false }
   }
