@@ -1,8 +1,7 @@
 /**
- * @module The server's pino logger: JSON lines, the request id on every line logged inside a
- * request (from the request scope), and secrets and prompts redacted wherever they appear.
+ * @module The server's pino logger: JSON lines, and secrets and prompts redacted wherever they appear.
+ * Lines logged for a request carry its id through the request's logger (@nbl/api `requestLogger`).
  */
-import { requestLogFields } from '@nbl/api'
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino'
 
 /**
@@ -30,7 +29,6 @@ export function createLogger(options: { level: LevelWithSilent; destination?: De
     {
       level: options.level,
       base: { service: 'nbl-server' },
-      mixin: requestLogFields,
       formatters: { log: redactLogFields },
     },
     options.destination,

@@ -7,6 +7,7 @@ import type { AppDeps } from './deps.js'
 import type { AuthUser } from './services/auth/api-keys.js'
 import { type SessionCookies, sessionCookiesOf } from './services/auth/session-cookies.js'
 import { looksLikeJwt, verifyAccessToken } from './services/auth/sessions.js'
+import { requestLogger } from './services/observability/request-logger.js'
 
 export interface ContextInnerOptions {
   deps: AppDeps
@@ -21,17 +22,29 @@ export interface ContextInnerOptions {
 }
 
 export function createContextInner(options: ContextInnerOptions) {
+  const requestId = options.requestId ?? randomUUID()
   return {
-    deps: options.deps,
+    deps: requestDeps(options.deps, requestId),
     user: options.user ?? null,
     origin: options.deps.config.publicUrl ?? options.origin ?? 'http://localhost',
-    requestId: options.requestId ?? randomUUID(),
+    requestId,
     sessionCookies: options.sessionCookies ?? { accessToken: null, refreshToken: null },
     responseHeaders: options.responseHeaders ?? null,
   }
 }
 
 export type Context = ReturnType<typeof createContextInner>
+
+/**
+ * The request's view of the dependencies: the app's own services, read through to `deps` (one
+ * swapped there is seen at once), with a logger that puts the request's id on every line. A view,
+ * not a copy, so it costs one small object per request; pass it along, never spread it (a spread
+ * keeps only the logger).
+ */
+function requestDeps(deps: AppDeps, requestId: string): AppDeps {
+  const logger: PropertyDescriptor = { value: requestLogger(deps.logger, requestId), enumerable: true }
+  return Object.create(deps, { logger }) as AppDeps
+}
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), else null. */
 export function bearerTokenOf(authorization: string | null | undefined): string | null {

@@ -86,11 +86,7 @@ export {
   type QuotaWarningNotifier,
 } from './services/notifications/quota-warnings.js'
 export { type AppMetrics, createAppMetrics, type MetricsSources } from './services/observability/metrics.js'
-export {
-  currentRequestId,
-  requestLogFields,
-  runInRequestScope,
-} from './services/observability/request-scope.js'
+export { requestLogger } from './services/observability/request-logger.js'
 export {
   type ChatCompletionsImproverOptions,
   createChatCompletionsPromptImprover,

@@ -170,7 +170,12 @@ export const chatRouter = router({
     const session = await findChatSessionForOwner(deps.db, user.id, input.sessionId)
     if (!session) throw notFound('chat session')
     // Before the turn is generated or charged: a blocked message leaves no trace in the session.
-    await assertFieldsAllowed(deps.moderation, [{ path: 'message', text: input.message }], 'generation')
+    await assertFieldsAllowed(
+      deps.moderation,
+      [{ path: 'message', text: input.message }],
+      'generation',
+      deps.logger,
+    )
     const earlier = await listChatMessagesForOwner(deps.db, user.id, session.id)
     const { history, parentImageId } = await buildHistory(deps, user.id, earlier)
     const startedAt = new Date()

@@ -97,6 +97,7 @@ export const promptsRouter = router({
     await ctx.deps.moderation.assertAllowed({
       texts: [input.title, input.text, ...input.tags],
       purpose: input.isPublic ? 'public' : 'generation',
+      logger: ctx.deps.logger,
     })
     const row = await insertPrompt(ctx.deps.db, { id: createId('prm'), userId: ctx.user.id, ...input })
     return promptRowToPrompt(row, ctx.user.id)
@@ -117,6 +118,7 @@ export const promptsRouter = router({
       await ctx.deps.moderation.assertAllowed({
         texts: [title, text, ...tags],
         purpose: isPublic ? 'public' : 'generation',
+        logger: ctx.deps.logger,
       })
       const row = await updatePromptForOwner(ctx.deps.db, ctx.user.id, promptId, changes, {
         ifUpdatedAt: current.updated_at,
@@ -145,6 +147,6 @@ export const promptsRouter = router({
     .input(suggestInput)
     .mutation(({ input, ctx, signal }): Promise<PromptSuggestions> => {
       const improver = ctx.deps.promptImprover ?? rulesPromptImprover
-      return improver.suggest(input.prompt, input.count, signal)
+      return improver.suggest(input.prompt, input.count, signal, ctx.deps.logger)
     }),
 })

@@ -5,11 +5,11 @@ import { AppError } from '../../errors.js'
 import type { ModerationRequest, ModerationService } from '../../services/moderation/moderation.js'
 
 let harness: Harness
-/** Every moderation request seen; texts with "forbidden" are blocked. */
+/** Every moderation request seen (texts and purpose); texts with "forbidden" are blocked. */
 const moderated: ModerationRequest[] = []
 const moderation: ModerationService = {
   async assertAllowed(request) {
-    moderated.push(request)
+    moderated.push({ texts: request.texts, purpose: request.purpose })
     if (request.texts.some((text) => text.includes('forbidden')))
       throw new AppError('CONTENT_BLOCKED', 'Blocked by content moderation: test', { reason: 'test' })
   },

@@ -76,6 +76,7 @@ export const templatesRouter = router({
     await ctx.deps.moderation.assertAllowed({
       texts: templateTexts(input),
       purpose: input.isPublic ? 'public' : 'generation',
+      logger: ctx.deps.logger,
     })
     const row = await insertTemplate(ctx.deps.db, {
       id: createId('tpl'),

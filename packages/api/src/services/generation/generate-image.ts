@@ -132,7 +132,7 @@ export async function generateImageCore(
 ): Promise<GenerationResult> {
   const { idempotencyKey, ...given } = input
   // Before the idempotency claim and any quota check: a blocked prompt costs and records nothing.
-  await assertFieldsAllowed(ctx.deps.moderation, promptFields(given), 'generation')
+  await assertFieldsAllowed(ctx.deps.moderation, promptFields(given), 'generation', ctx.deps.logger)
   const preferences = await cachedPreferences(ctx.deps, ctx.user.id)
   const request = applySavedDefaults(given, preferences.settings)
   if (!idempotencyKey) return runGeneration(request, ctx, options, undefined, false, undefined, preferences)

@@ -48,6 +48,7 @@ export async function submitBatchCore(
     deps.moderation,
     request.items.flatMap((item, index) => promptFields(item, `items.${index}.`)),
     'generation',
+    deps.logger,
   )
   // Before the reservation: a project that is not the caller's costs nothing.
   const projects = new Map<string, boolean>()

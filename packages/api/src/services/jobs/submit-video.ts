@@ -62,7 +62,7 @@ export async function submitVideoCore(
   }
 
   // Before the reservation: a blocked prompt charges nothing and records no job.
-  await assertFieldsAllowed(deps.moderation, promptFields(request), 'generation')
+  await assertFieldsAllowed(deps.moderation, promptFields(request), 'generation', deps.logger)
   const units = unitsForVideo(deps.quota.costs, request.durationSec)
   const reserved = await deps.quota.reserve({ id: user.id, tier: user.tier }, units)
   if (!reserved.ok) throw reserved.error

@@ -2,6 +2,7 @@
  * @module Moderates a request field by field, so a block names the field (`prompt`,
  * `items.3.negativePrompt`) in its message and `fieldErrors`. Runs before any quota is reserved.
  */
+import type { AppLogger } from '../../deps.js'
 import { AppError } from '../../errors.js'
 import type { ModerationPurpose, ModerationService } from './moderation.js'
 
@@ -37,6 +38,8 @@ export async function assertFieldsAllowed(
   moderation: ModerationService,
   fields: readonly ModeratedField[],
   purpose: ModerationPurpose,
+  /** The request's logger, handed to the moderation service. */
+  logger?: AppLogger,
 ): Promise<void> {
   const given = fields.filter((field): field is { path: string; text: string } => Boolean(field.text?.trim()))
   const failures: { index: number; error: unknown }[] = []
@@ -47,7 +50,7 @@ export async function assertFieldsAllowed(
       const index = next++
       const field = given[index] as { path: string; text: string }
       try {
-        await moderation.assertAllowed({ texts: [field.text], purpose })
+        await moderation.assertAllowed({ texts: [field.text], purpose, ...(logger ? { logger } : {}) })
       } catch (error) {
         failures.push({ index, error })
       }

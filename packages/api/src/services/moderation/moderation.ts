@@ -20,6 +20,8 @@ export interface ModerationRequest {
   /** Every user-written text of the request (prompt, negative prompt, variables, titles, ...). */
   texts: readonly string[]
   purpose: ModerationPurpose
+  /** The request's logger (its id on the line an unavailable AI moderator leaves); else the service's own. */
+  logger?: AppLogger
 }
 
 export interface ModerationService {
@@ -74,7 +76,7 @@ export function createModerationService(options: ModerationServiceOptions = {}):
   }
 
   return {
-    async assertAllowed({ texts, purpose }) {
+    async assertAllowed({ texts, purpose, logger: requestLogger }) {
       const given = texts.filter((text) => text.trim().length > 0)
       if (given.length === 0) return
       assertKeywords(given, !aiModerator)
@@ -86,7 +88,8 @@ export function createModerationService(options: ModerationServiceOptions = {}):
       } catch (error) {
         const mode = failModes[purpose]
         // Never the texts: only what went wrong and what we did about it.
-        logger.warn(
+        const log = requestLogger ?? logger
+        log.warn(
           {
             moderator: aiModerator.name,
             purpose,

@@ -1,7 +1,7 @@
 /**
- * @module Per-request observability for the Hono app: enters the request scope (so every log line
- * inside carries the request id), counts and times the request by route pattern, writes one access
- * log line, and serves `GET /metrics`.
+ * @module Per-request observability for the Hono app: counts and times the request by route pattern,
+ * writes one access log line (with the request id, as every line logged for the request has: see
+ * request-logger.ts), and serves `GET /metrics`.
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -9,7 +9,6 @@ import { routePath } from 'hono/route'
 import { bearerTokenOf } from '../../context.js'
 import type { AppDeps } from '../../deps.js'
 import { isPrivateAddress } from '../images/remote-image.js'
-import { runInRequestScope } from './request-scope.js'
 
 /** Probes and scrapes are frequent and uninteresting: their access lines go to debug. */
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics'])
@@ -21,7 +20,7 @@ export function observeRequests(deps: AppDeps): MiddlewareHandler<{ Variables: {
     // The response carries the id from hono's requestId middleware (and tRPC's responseMeta, as tRPC
     // builds its own Response). Not set again here: touching a finished response's headers makes
     // @hono/node-server build a full WHATWG Response, a measurable cost on every request.
-    await runInRequestScope({ requestId }, next)
+    await next()
     const durationMs = performance.now() - startedAt
     // The registered pattern (`/trpc/*`, `/files/*`), never the raw path: bounded label values.
     const route = c.res.status === 404 && c.req.routePath === '*' ? 'unmatched' : routePath(c, -1)

@@ -136,11 +136,17 @@ export function createChatCompletionsPromptImprover(options: ChatCompletionsImpr
   }
 
   return {
-    async suggest(prompt: string, count: number, signal?: AbortSignal): Promise<PromptSuggestions> {
+    async suggest(
+      prompt: string,
+      count: number,
+      signal?: AbortSignal,
+      requestLogger?: AppLogger,
+    ): Promise<PromptSuggestions> {
       try {
         return { suggestions: await requestSuggestions(prompt, count, signal), source: 'provider' }
       } catch (error) {
-        logger?.warn(
+        const log = requestLogger ?? logger
+        log?.warn(
           { err: error instanceof Error ? error.message : String(error), model },
           'prompt suggestions from the text model failed; using the rules',
         )

@@ -2,6 +2,7 @@
  * @module The prompt improver behind `library.prompts.suggest`: a deterministic rule-based one, or
  * a text model behind an OpenAI-compatible chat-completions API (which falls back to the rules).
  */
+import type { AppLogger } from '../../deps.js'
 
 export interface PromptSuggestion {
   prompt: string
@@ -18,9 +19,10 @@ export interface PromptSuggestions {
 export interface PromptImprover {
   /**
    * Proposes up to `count` improved versions of `prompt` (1..5), keeping its intent.
-   * Never throws for a provider failure: it answers from the rules instead.
+   * Never throws for a provider failure: it answers from the rules instead, and logs the failure to
+   * `logger` (the request's) when given.
    */
-  suggest(prompt: string, count: number, signal?: AbortSignal): Promise<PromptSuggestions>
+  suggest(prompt: string, count: number, signal?: AbortSignal, logger?: AppLogger): Promise<PromptSuggestions>
 }
 
 /** Longest suggested prompt: what generate.image accepts. */

@@ -39,6 +39,7 @@ export async function updateTemplateCore(input: TemplateUpdateInput, ctx: Authed
     await deps.moderation.assertAllowed({
       texts: templateTexts(next),
       purpose: next.isPublic ? 'public' : 'generation',
+      logger: deps.logger,
     })
     const updated = await updateTemplateForOwner(deps.db, user.id, templateId, next, {
       ifUpdatedAt: current.updated_at,
