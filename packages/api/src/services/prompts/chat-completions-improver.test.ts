@@ -4,6 +4,7 @@ import {
   type FakeChatCompletions,
   startFakeChatCompletions,
 } from '../../../test/chat-completions-fake.js'
+import type { AppLogger } from '../../deps.js'
 import { createChatCompletionsPromptImprover } from './chat-completions-improver.js'
 import { suggestWithRules } from './rules-improver.js'
 
@@ -66,6 +67,30 @@ describe('chat-completions prompt improver', () => {
     fake.answer(answer)
     const result = await improver().suggest('a red fox', 3)
     expect(result).toEqual({ suggestions: suggestWithRules('a red fox', 3), source: 'rules' })
+  })
+
+  it("logs a failure to the request's logger when given one, else to its own", async () => {
+    const lines: { logger: string; message: string | undefined }[] = []
+    const recording = (name: string): AppLogger => ({
+      debug() {},
+      info() {},
+      error() {},
+      warn(_object, message) {
+        lines.push({ logger: name, message })
+      },
+    })
+    const withLogger = createChatCompletionsPromptImprover({
+      baseUrl: fake.baseUrl,
+      apiKey: 'sk-test',
+      model: 'gpt-test',
+      logger: recording('own'),
+    })
+    fake.answer({ status: 503, json: { error: { message: 'overloaded' } } })
+    await withLogger.suggest('a red fox', 1, undefined, recording('request'))
+    fake.answer({ status: 503, json: { error: { message: 'overloaded' } } })
+    await withLogger.suggest('a red fox', 1)
+    expect(lines.map((line) => line.logger)).toEqual(['request', 'own'])
+    expect(lines[0]?.message).toContain('using the rules')
   })
 
   it('falls back to the rules when the model does not answer in time', async () => {
