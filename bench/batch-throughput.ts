@@ -13,7 +13,6 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   type AppDeps,
-  connectRedisEventBus,
   createAccountCache,
   createApiKeyAuthenticator,
   createCaller,
@@ -30,6 +29,7 @@ import {
   silentLogger,
   unlimitedRateLimiter,
 } from '@nbl/api'
+import { connectRedisEventBus } from '@nbl/api/redis'
 import { createDatabase, createId, insertUser, migrateToLatest } from '@nbl/db'
 import { createOpenAIProvider, createProviderRouter } from '@nbl/providers'
 import { startOpenAIFake } from '@nbl/providers/fakes'

@@ -2,7 +2,7 @@
  * @module The networked mode's throwaway parts: a fresh PostgreSQL database (created, then dropped) and
  * a unique Redis prefix (its keys deleted afterwards).
  */
-import { createRedisConnection } from '@nbl/api'
+import { createRedisConnection } from '@nbl/api/redis'
 import { createDatabase } from '@nbl/db'
 import { sql } from 'kysely'
 

@@ -10,7 +10,6 @@ import {
   type AppDeps,
   type AppLogger,
   cachedQuotaAdjustment,
-  connectRedisEventBus,
   createAccountCache,
   createApiKeyAuthenticator,
   createAppMetrics,
@@ -26,7 +25,6 @@ import {
   createOpenAIModerator,
   createQuotaService,
   createQuotaWarningNotifier,
-  createRedisConnection,
   createRedisQuotaStore,
   createRedisRateLimiter,
   createRedisRoundRobinCounter,
@@ -40,7 +38,6 @@ import {
   type LocalObjectStore,
   type ModerationService,
   openGenerationJournal,
-  pingRedis,
   readModerationListFile,
 } from '@nbl/api'
 import {
@@ -104,9 +101,11 @@ export async function buildDeps(options: {
   )
   for (const { name, reason } of configured.skipped)
     logger.info({ provider: name, reason }, 'provider not registered')
+  // ioredis (and BullMQ, in main.ts) are loaded only when there is a Redis to talk to.
+  const redisModule = config.redisUrl ? await import('@nbl/api/redis') : undefined
   // Quota counters and round-robin turns live in Redis when there is one, so every instance agrees.
   const redis = config.redisUrl
-    ? createRedisConnection(config.redisUrl, {
+    ? redisModule?.createRedisConnection(config.redisUrl, {
         onError: (error: Error) => logger.warn({ err: error.message }, 'redis connection error'),
         // Commands issued in the same turn of the event loop (the quota scripts of concurrent
         // generations) leave in one write: one system call instead of one per command.
@@ -159,7 +158,7 @@ export async function buildDeps(options: {
 
   // Job events and notifications reach every instance's streams through Redis when there is one.
   const redisEvents = config.redisUrl
-    ? connectRedisEventBus(config.redisUrl, {
+    ? redisModule?.connectRedisEventBus(config.redisUrl, {
         prefix: `${config.redisPrefix}events:`,
         onError: (error) => logger.warn({ err: error.message }, 'redis (event bus) connection error'),
       })
@@ -197,7 +196,7 @@ export async function buildDeps(options: {
     }),
     logger,
     ...(metrics ? { metrics } : {}),
-    ...(redis ? { redisPing: () => pingRedis(redis) } : {}),
+    ...(redis && redisModule ? { redisPing: () => redisModule.pingRedis(redis) } : {}),
     config: {
       signedUrlTtlSeconds: config.signedUrlTtlSeconds,
       defaultStrategy: config.defaultStrategy,

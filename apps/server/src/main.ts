@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { bootstrapAdmin, createApp, createBullMQDispatch, recoverGenerationJournals } from '@nbl/api'
+import { bootstrapAdmin, createApp, recoverGenerationJournals } from '@nbl/api'
 import { migrateToLatest } from '@nbl/db'
 import { ConfigError, loadConfig } from './config.js'
 import { buildDeps, generationJournalDirectory } from './deps.js'
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   // Job items: BullMQ with REDIS_URL (any number of API and worker processes), else in process.
   const runsJobs = workerOnly || config.jobWorkers
   const dispatch = config.redisUrl
-    ? createBullMQDispatch({
+    ? (await import('@nbl/api/redis')).createBullMQDispatch({
         redisUrl: config.redisUrl,
         prefix: `${config.redisPrefix}bull`,
         runner: built.jobRunner,

@@ -31,12 +31,6 @@ export {
   recordItemFinished,
   recordJobCanceled,
 } from './services/events/job-events.js'
-export {
-  connectRedisEventBus,
-  createRedisEventBus,
-  type RedisEventBus,
-  type RedisEventBusOptions,
-} from './services/events/redis-event-bus.js'
 export type { GenerationResult } from './services/generation/generate-image.js'
 export {
   type GenerationJournal,
@@ -45,11 +39,6 @@ export {
 } from './services/generation/generation-journal.js'
 export { createGenerationWriter, type GenerationWriter } from './services/generation/generation-writer.js'
 export type { Image } from './services/images/image-output.js'
-export {
-  type BullMQDispatch,
-  createBullMQDispatch,
-  JOB_ITEMS_QUEUE,
-} from './services/jobs/bullmq-dispatch.js'
 export type { Job, JobItem, JobSummary } from './services/jobs/job-output.js'
 export {
   createJobRunner,
@@ -113,7 +102,7 @@ export {
   unlimitedRateLimiter,
 } from './services/rate-limit/rate-limiter.js'
 export { createRedisRateLimiter } from './services/rate-limit/redis-limiter.js'
-export { createRedisConnection, pingRedis } from './services/redis/connection.js'
+// Connections to Redis, its event bus and the BullMQ dispatch are `@nbl/api/redis` (see redis.ts).
 export { createRedisRoundRobinCounter } from './services/redis/round-robin.js'
 export { createLocalObjectStore, type LocalObjectStore } from './services/storage/local-store.js'
 // The S3 store itself is `@nbl/api/s3`: the AWS SDK is loaded only by servers that configure a bucket.

@@ -1,5 +1,7 @@
 /**
  * @module Opens the database: PostgreSQL through a `pg` pool when a URL is given, else embedded PGlite.
+ * Each driver is imported only when that kind of database is opened (a file-backed PGlite only in its
+ * worker thread): the other one's code would sit in memory unused.
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -7,10 +9,9 @@ import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.js'
 import { openPGliteWorker } from './pglite-worker.js'
 import type { Database } from './schema.js'
@@ -48,10 +49,11 @@ export interface DatabaseHandle {
  */
 export async function createDatabase(options: CreateDatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
+    const { default: driver } = await import('pg')
+    const pool = new driver.Pool({
       connectionString: options.databaseUrl,
       max: options.max ?? 10,
-      types: postgresTypes(),
+      types: postgresTypes(driver),
     })
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', close: () => db.destroy() }
@@ -61,7 +63,7 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
   const pglite =
     options.pglite ??
     (options.dataDir !== undefined && options.pgliteWorker !== false
-      ? openPGliteWorker(await preparedDataDir(options.dataDir), PGLITE_START_PARAMS)
+      ? openPGliteWorker(await preparedDataDir(options.dataDir), PGLITE_EXTRA_START_PARAMS)
       : await openPGlite(options.dataDir, options.snapshot))
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, closeOnDestroy: ownsInstance }) })
   return { db, kind: 'pglite', close: () => db.destroy() }
@@ -70,21 +72,22 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
 /**
  * PGlite is one single-user backend inside our process: PostgreSQL's defaults (128 MB of shared
  * buffers, lock tables sized for 100 connections) cost over 100 MiB of resident memory and buy an
- * embedded database nothing; the OS page cache still holds its files. Start parameters, not
- * `postgresqlconf`: that option rewrites postgresql.conf and loses initdb's timezone and text
- * search settings.
+ * embedded database nothing; the OS page cache still holds its files. Start parameters (after
+ * PGlite's own), not `postgresqlconf`: that option rewrites postgresql.conf and loses initdb's
+ * timezone and text search settings.
  */
-const PGLITE_START_PARAMS = [
-  ...PGlite.defaultStartParams,
-  '-c',
-  'shared_buffers=16MB',
-  '-c',
-  'max_connections=10',
-]
+const PGLITE_EXTRA_START_PARAMS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=10']
 
 async function openPGlite(dataDir: string | undefined, snapshot: Blob | undefined): Promise<PGlite> {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ])
   // pg_trgm backs the library's search suggestions (migration 0008).
-  const options = { extensions: { pg_trgm }, startParams: PGLITE_START_PARAMS }
+  const options = {
+    extensions: { pg_trgm },
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_EXTRA_START_PARAMS],
+  }
   if (dataDir === undefined)
     return PGlite.create({ ...options, ...(snapshot ? { loadDataDir: snapshot } : {}) })
   return PGlite.create(await preparedDataDir(dataDir), options)
@@ -114,10 +117,10 @@ PGlite.create(${JSON.stringify(directory)}).then((db) => db.close()).catch((erro
 }
 
 /** Per-pool parsers, so that the process-wide `pg.types` stay untouched; PGlite already behaves this way. */
-function postgresTypes(): pg.TypeOverrides {
-  const types = new pg.TypeOverrides()
+function postgresTypes(driver: typeof pg): pg.TypeOverrides {
+  const types = new driver.TypeOverrides()
   // count(*) and sum(integer) are int8; our counts stay far below Number.MAX_SAFE_INTEGER.
-  types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10))
+  types.setTypeParser(driver.types.builtins.INT8, (value: string) => Number.parseInt(value, 10))
   return types
 }
 

@@ -14,7 +14,10 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { PGlite } = require(workerData.pglite)
 const { pg_trgm } = require(workerData.pgTrgm)
-const ready = PGlite.create(workerData.directory, { extensions: { pg_trgm }, startParams: workerData.startParams })
+const ready = PGlite.create(workerData.directory, {
+  extensions: { pg_trgm },
+  startParams: [...PGlite.defaultStartParams, ...workerData.extraStartParams],
+})
 function plainError(error) {
   const plain = { message: String(error && error.message), name: error && error.name }
   for (const key of Object.keys(error || {})) {
@@ -66,13 +69,14 @@ function errorFrom(plain: Reply['error']): Error {
   return Object.assign(error, fields)
 }
 
-export function openPGliteWorker(directory: string, startParams: readonly string[]): PGliteQueryable {
+/** PGlite on `directory` in a worker thread, started with its default parameters followed by `extraStartParams`. */
+export function openPGliteWorker(directory: string, extraStartParams: readonly string[]): PGliteQueryable {
   const require = createRequire(import.meta.url)
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
       directory,
-      startParams: [...startParams],
+      extraStartParams: [...extraStartParams],
       pglite: require.resolve('@electric-sql/pglite'),
       pgTrgm: require.resolve('@electric-sql/pglite/contrib/pg_trgm'),
     },
