@@ -4,6 +4,10 @@
  * (STACK.md: 3-4x less per request). Streaming or FormData bodies go to the global fetch.
  */
 import { Agent, request } from 'undici'
+import { repairNodeFetchDispatcher } from './node-fetch-dispatcher.js'
+
+// Loading undici just made its Agent the dispatcher of Node's own fetch: see node-fetch-dispatcher.ts.
+repairNodeFetchDispatcher()
 
 export type FetchFunction = typeof globalThis.fetch
 

@@ -1,0 +1,53 @@
+/**
+ * @module Keeps Node's built-in fetch working once the `undici` package is loaded.
+ *
+ * Importing undici 7 makes its Agent the process-wide dispatcher (unless Node's own fetch set one
+ * first), and Node 20's built-in fetch (undici 6) then sends through it. When a caller sets
+ * Content-Length itself, as arctic's OAuth token request does, Node 20's fetch adds its own value
+ * ("7, 7"): undici 6 read that as 7, undici 7 refuses the request ("invalid content-length header"),
+ * so GitHub sign-in failed whenever the providers had loaded undici first. The process-wide undici 7
+ * Agent gets an interceptor that folds repeated equal values back into one.
+ */
+import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici'
+
+const repaired = new WeakSet<Dispatcher>()
+
+export function repairNodeFetchDispatcher(): void {
+  const current = getGlobalDispatcher()
+  // Node's own dispatcher (its fetch ran before undici was loaded) reads such a header as it always did.
+  if (!(current instanceof Agent) || repaired.has(current)) return
+  const composed = current.compose(foldRepeatedContentLength)
+  repaired.add(composed)
+  setGlobalDispatcher(composed)
+}
+
+const foldRepeatedContentLength: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch(options.headers ? { ...options, headers: foldedHeaders(options.headers) } : options, handler)
+
+type Headers = NonNullable<Dispatcher.DispatchOptions['headers']>
+
+function foldedHeaders(headers: Headers): Headers {
+  if (Array.isArray(headers)) {
+    // A flat [name, value, name, value, ...] list.
+    const list = headers as unknown[]
+    const index = list.findIndex((item, at) => at % 2 === 0 && isContentLength(item))
+    if (index === -1 || folded(list[index + 1]) === list[index + 1]) return headers
+    const copy = [...list]
+    copy[index + 1] = folded(list[index + 1])
+    return copy as Headers
+  }
+  if (typeof headers !== 'object' || Symbol.iterator in headers) return headers
+  const record = headers as Record<string, unknown>
+  const name = Object.keys(record).find(isContentLength)
+  if (name === undefined || folded(record[name]) === record[name]) return headers
+  return { ...record, [name]: folded(record[name]) } as Headers
+}
+
+const isContentLength = (name: unknown) => typeof name === 'string' && name.toLowerCase() === 'content-length'
+
+/** `"7, 7"` -> `"7"`; anything else (one value, or values that differ) as it is. */
+function folded(value: unknown): unknown {
+  if (typeof value !== 'string' || !value.includes(',')) return value
+  const parts = value.split(',').map((part) => part.trim())
+  return parts.every((part) => part === parts[0]) ? parts[0] : value
+}
