@@ -26,24 +26,15 @@ const foldRepeatedContentLength: Dispatcher.DispatcherComposeInterceptor = (disp
 
 type Headers = NonNullable<Dispatcher.DispatchOptions['headers']>
 
+/** Node's fetch hands its headers over as a plain record; other shapes are not its and pass as they are. */
 function foldedHeaders(headers: Headers): Headers {
-  if (Array.isArray(headers)) {
-    // A flat [name, value, name, value, ...] list.
-    const list = headers as unknown[]
-    const index = list.findIndex((item, at) => at % 2 === 0 && isContentLength(item))
-    if (index === -1 || folded(list[index + 1]) === list[index + 1]) return headers
-    const copy = [...list]
-    copy[index + 1] = folded(list[index + 1])
-    return copy as Headers
-  }
-  if (typeof headers !== 'object' || Symbol.iterator in headers) return headers
+  if (Array.isArray(headers) || typeof headers !== 'object' || Symbol.iterator in headers) return headers
   const record = headers as Record<string, unknown>
-  const name = Object.keys(record).find(isContentLength)
-  if (name === undefined || folded(record[name]) === record[name]) return headers
-  return { ...record, [name]: folded(record[name]) } as Headers
+  const name = Object.keys(record).find((key) => key.toLowerCase() === 'content-length')
+  if (name === undefined) return headers
+  const value = folded(record[name])
+  return value === record[name] ? headers : ({ ...record, [name]: value } as Headers)
 }
-
-const isContentLength = (name: unknown) => typeof name === 'string' && name.toLowerCase() === 'content-length'
 
 /** `"7, 7"` -> `"7"`; anything else (one value, or values that differ) as it is. */
 function folded(value: unknown): unknown {
