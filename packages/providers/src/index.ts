@@ -46,6 +46,7 @@ export { type ConfiguredProviders, createConfiguredProviders, type ProviderConfi
 export { NoCapableProviderError, type ProviderRejection, ProvidersFailedError } from './errors.js'
 export type { HealthSnapshot } from './health.js'
 export { createFastFetch, type FetchFunction } from './http/fast-fetch.js'
+export { type LazyModule, lazyModule } from './lazy-module.js'
 export { type BreakerState, DEFAULT_RESILIENCE, type ResilienceOptions } from './resilience.js'
 export {
   createMemoryRoundRobinCounter,

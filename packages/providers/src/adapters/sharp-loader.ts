@@ -4,12 +4,12 @@
  * the requested size (the common case, see `fitImage`) never needs it.
  */
 import type sharpModule from 'sharp'
+import { lazyModule } from '../lazy-module.js'
 
 export type Sharp = typeof sharpModule
 
-let loading: Promise<Sharp> | undefined
+const sharp = lazyModule(() => import('sharp').then((module) => module.default))
 
 export function loadSharp(): Promise<Sharp> {
-  loading ??= import('sharp').then((module) => module.default)
-  return loading
+  return sharp.load()
 }

@@ -8,7 +8,11 @@
  * so GitHub sign-in failed whenever the providers had loaded undici first. The process-wide undici 7
  * Agent gets an interceptor that folds repeated equal values back into one.
  */
-import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import undiciGlobal from 'undici/lib/global.js'
+import { Agent } from './undici.js'
+
+const { getGlobalDispatcher, setGlobalDispatcher } = undiciGlobal
 
 const repaired = new WeakSet<Dispatcher>()
 

@@ -12,7 +12,8 @@ import {
   type UserRow,
   upsertGithubUser,
 } from '@nbl/db'
-import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from 'arctic'
+import { lazyModule } from '@nbl/providers'
+import type { OAuth2Client } from 'arctic'
 import { z } from 'zod'
 import type { GithubOAuthConfig } from '../../deps.js'
 import { AppError } from '../../errors.js'
@@ -25,8 +26,12 @@ const SCOPES = ['read:user', 'user:email']
 const trimSlashes = (url: string) => url.replace(/\/+$/, '')
 const hashState = (state: string) => createHash('sha256').update(state).digest('hex')
 
-function clientFor(github: GithubOAuthConfig, redirectUri: string): OAuth2Client {
-  return new OAuth2Client(github.clientId, github.clientSecret, redirectUri)
+/** arctic, loaded by the first sign-in: a server without GitHub sign-in never needs it. */
+const arctic = lazyModule(() => import('arctic'))
+
+async function clientFor(github: GithubOAuthConfig, redirectUri: string): Promise<OAuth2Client> {
+  const { OAuth2Client: Client } = await arctic.load()
+  return new Client(github.clientId, github.clientSecret, redirectUri)
 }
 
 /**
@@ -61,6 +66,7 @@ export async function createGithubAuthorizationUrl(
   db: Executor,
   options: { github: GithubOAuthConfig; redirectUri: string; redirectTo: string | null },
 ): Promise<URL> {
+  const { CodeChallengeMethod, generateCodeVerifier, generateState } = await arctic.load()
   const state = generateState()
   const codeVerifier = generateCodeVerifier()
   await insertOAuthState(db, {
@@ -70,7 +76,7 @@ export async function createGithubAuthorizationUrl(
     redirect_to: options.redirectTo,
     expires_at: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   })
-  return clientFor(options.github, options.redirectUri).createAuthorizationURLWithPKCE(
+  return (await clientFor(options.github, options.redirectUri)).createAuthorizationURLWithPKCE(
     `${trimSlashes(options.github.oauthBaseUrl)}/login/oauth/authorize`,
     state,
     CodeChallengeMethod.S256,
@@ -122,7 +128,7 @@ export async function completeGithubSignIn(
   let profile: z.infer<typeof githubUserSchema>
   let email: string | null
   try {
-    const tokens = await clientFor(options.github, options.redirectUri).validateAuthorizationCode(
+    const tokens = await (await clientFor(options.github, options.redirectUri)).validateAuthorizationCode(
       `${trimSlashes(options.github.oauthBaseUrl)}/login/oauth/access_token`,
       options.code,
       stored.code_verifier,

@@ -13,7 +13,7 @@ import {
   markRefreshTokenUsed,
   revokeRefreshTokenFamily,
 } from '@nbl/db'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { lazyModule } from '@nbl/providers'
 import { AppError } from '../../errors.js'
 import type { AuthUser } from './api-keys.js'
 
@@ -50,9 +50,13 @@ export interface SessionTokens {
   expiresIn: number
 }
 
+/** jose, loaded by the first token signed or verified: API keys never need it (about 1 MiB of heap). */
+const jose = lazyModule(() => import('jose'))
+
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message)
 
 async function signAccessToken(secret: string, userId: string, familyId: string): Promise<string> {
+  const { SignJWT } = await jose.load()
   return new SignJWT({ sid: familyId })
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: 'JWT' })
     .setSubject(userId)
@@ -148,6 +152,7 @@ export async function verifyAccessToken(
 ): Promise<AuthUser | undefined> {
   if (token.length > 4096) return undefined
   let payload: { sub?: string; sid?: unknown }
+  const { errors: joseErrors, jwtVerify } = await jose.load()
   try {
     ;({ payload } = await jwtVerify(token, deriveSessionKey(secret), {
       algorithms: [JWT_ALGORITHM],

@@ -3,8 +3,11 @@
  * `{alg: "HS256", typ: "JWT"}`, claims `{iss: accessKey, exp: now + 1800, nbf: now - 5}`; cached and reused
  * until a minute before it expires.
  */
-import { SignJWT } from 'jose'
+import { lazyModule } from '../../lazy-module.js'
 import { KLING_TOKEN_RENEW_BEFORE_SECONDS, KLING_TOKEN_TTL_SECONDS } from './kling-options.js'
+
+/** jose, loaded by the first token signed: a server without Kling never needs it. */
+const jose = lazyModule(() => import('jose'))
 
 export interface KlingTokenSourceOptions {
   accessKey: string
@@ -34,6 +37,7 @@ export function createKlingTokenSource(options: KlingTokenSourceOptions): KlingT
   async function renew(): Promise<string> {
     const issuedAt = Math.floor(now() / 1000)
     const expiresAt = issuedAt + KLING_TOKEN_TTL_SECONDS
+    const { SignJWT } = await jose.load()
     const token = await new SignJWT({ iss: accessKey, exp: expiresAt, nbf: issuedAt - 5 })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(key)

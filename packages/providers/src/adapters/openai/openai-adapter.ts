@@ -3,7 +3,7 @@
  * SDK with its retries off (the router owns retries). Text-to-image is `POST /images/generations`; with
  * reference images it is `POST /images/edits` (multipart, repeated `image[]`).
  */
-import OpenAI, { toFile } from 'openai'
+import type OpenAI from 'openai'
 import { requiredCapabilitiesFor, unmetCapability } from '../../capabilities.js'
 import { downloadMedia } from '../../http/download.js'
 import { throwIfAborted } from '../../http/provider-errors.js'
@@ -31,6 +31,7 @@ import {
   type OpenAIModelEntry,
   openAIModelEntry,
 } from './openai-options.js'
+import { openAISdk } from './openai-sdk.js'
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 
@@ -72,8 +73,8 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): { image: Ima
       try {
         const apiKey = requireApiKey('openai', config)
         // Only edits (multipart) go through the SDK, made on first use.
-        const sdk = () => {
-          client ??= createOpenAIClient('openai', config, OPENAI_DEFAULT_BASE_URL, config.timeoutMs)
+        const sdk = async () => {
+          client ??= await createOpenAIClient('openai', config, OPENAI_DEFAULT_BASE_URL, config.timeoutMs)
           return client
         }
         return await generateOpenAIImages({
@@ -111,15 +112,17 @@ function requireApiKey(provider: ProviderName, config: AdapterConfig): string {
  * environment fall-backs (OPENAI_ORG_ID / OPENAI_PROJECT_ID must not leak to another provider).
  * @throws ProviderError `auth` when no API key is configured.
  */
-export function createOpenAIClient(
+export async function createOpenAIClient(
   provider: ProviderName,
   config: AdapterConfig,
   defaultBaseUrl: string,
   timeoutMs: number = OPENAI_DEFAULT_TIMEOUT_MS,
   defaultHeaders?: Record<string, string>,
-): OpenAI {
-  return new OpenAI({
-    apiKey: requireApiKey(provider, config),
+): Promise<OpenAI> {
+  const apiKey = requireApiKey(provider, config)
+  const { default: OpenAISdkClient } = await openAISdk.load()
+  return new OpenAISdkClient({
+    apiKey,
     baseURL: config.baseUrl ?? defaultBaseUrl,
     organization: null,
     project: null,
@@ -133,7 +136,7 @@ export function createOpenAIClient(
 }
 
 interface GenerateContext {
-  sdk: () => OpenAI
+  sdk: () => Promise<OpenAI>
   apiKey: string
   config: OpenAIProviderConfig
   modelId: string
@@ -179,6 +182,7 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
       ),
     )
   } else if (request.referenceImages.length > 0) {
+    const { toFile } = await openAISdk.load()
     const images = await Promise.all(
       request.referenceImages.map((reference, index) =>
         toFile(reference.data, `reference-${index + 1}.${extensionFor(reference.mimeType)}`, {
@@ -187,7 +191,7 @@ async function generateOpenAIImages(context: GenerateContext): Promise<ImageGene
       ),
     )
     responses = [
-      await sdk().images.edit(
+      await (await sdk()).images.edit(
         {
           model: modelId,
           prompt: request.prompt,

@@ -3,11 +3,11 @@
  * the official SDK's APIError subclasses (status, `error.code`, headers) and OpenRouter's "HTTP 200 with an
  * error object", branched on body codes, not only on the status. Messages never carry the API key.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai'
 import { errorClassForStatus, providerErrorFromThrown, redact, truncate } from '../../http/provider-errors.js'
 import { retryAfterMsFromHeaders, retryAfterMsFromText } from '../../http/retry-after.js'
 import { type ErrorClass, ProviderError } from '../../types.js'
 import { type OpenRouterErrorObject, openAIErrorBodySchema } from './openai-api.js'
+import { openAISdk } from './openai-sdk.js'
 
 export type OpenAIFamilyProvider = 'openai' | 'openrouter'
 
@@ -42,6 +42,9 @@ export function providerErrorFromOpenAISdk(
   context: { apiKey: string; signal?: AbortSignal | undefined },
 ): ProviderError {
   if (ProviderError.isInstance(error)) return error
+  const sdk = openAISdk.loaded()
+  if (!sdk) return providerErrorFromThrown(provider, error, context.signal)
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk
   if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) {
     return new ProviderError({
       provider,

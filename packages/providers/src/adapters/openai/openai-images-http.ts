@@ -4,9 +4,9 @@
  * WHATWG `fetch` objects took the call from 0.6 ms to 1.2-1.4 ms (bench/README.md). Errors map exactly
  * as the SDK path's do (`providerErrorFromHttpError`); edits (multipart) keep the SDK.
  */
-import { errors, request } from 'undici'
 import { sharedAgent } from '../../http/fast-fetch.js'
 import { providerErrorFromThrown } from '../../http/provider-errors.js'
+import { errors, request } from '../../http/undici.js'
 import { ProviderError } from '../../types.js'
 import { type OpenAIFamilyProvider, providerErrorFromHttpError } from './openai-error.js'
 

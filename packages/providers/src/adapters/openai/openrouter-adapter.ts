@@ -82,7 +82,7 @@ export function createOpenRouterProvider(config: OpenRouterProviderConfig): { im
     profile,
     async generateImage(request, options = {}) {
       try {
-        client ??= createOpenAIClient(
+        client ??= await createOpenAIClient(
           'openrouter',
           config,
           OPENROUTER_DEFAULT_BASE_URL,

@@ -3,7 +3,6 @@
  * then `GET /v1/tasks/{id}` until terminal, the `output[]` URL downloaded and fitted to our exact size.
  * Runway has no `n`, so `count` images are `count` tasks run in parallel.
  */
-import type RunwayML from '@runwayml/sdk'
 import { allOrAbort } from '../../http/batch.js'
 import { pollUntilDone } from '../../http/poll.js'
 import { pixelSize } from '../../sizes.js'
@@ -18,7 +17,13 @@ import {
 } from '../../types.js'
 import { type AdapterConfig, withOverrides } from '../adapter-config.js'
 import { fitImage, resizedWarning } from '../image-output.js'
-import { cancelRunwayTaskQuietly, createRunwayClient, createRunwayTask, getRunwayTask } from './runway-api.js'
+import {
+  cancelRunwayTaskQuietly,
+  createRunwayClient,
+  createRunwayTask,
+  getRunwayTask,
+  type RunwayClient,
+} from './runway-api.js'
 import { runwayErrorFromThrown, runwayTaskCancelledError, runwayTaskFailedError } from './runway-error.js'
 import { downloadRunwayOutput, toRunwayDataUri } from './runway-media.js'
 import {
@@ -55,7 +60,7 @@ export function createRunwayProvider(config: RunwayConfig): { image: ImageProvid
   }
 }
 
-function createRunwayImageProvider(config: RunwayConfig, client: RunwayML): ImageProvider {
+function createRunwayImageProvider(config: RunwayConfig, client: RunwayClient): ImageProvider {
   const modelId = config.model ?? RUNWAY_DEFAULT_IMAGE_MODEL
   const model = runwayImageModel(modelId)
   const capabilities = withOverrides(model.capabilities, config.overrides?.capabilities)
@@ -77,7 +82,7 @@ function createRunwayImageProvider(config: RunwayConfig, client: RunwayML): Imag
 
 interface GenerateInput {
   config: RunwayConfig
-  client: RunwayML
+  client: RunwayClient
   modelId: string
   model: RunwayImageModel
   request: ImageGenerationRequest
@@ -163,7 +168,7 @@ async function generateRunwayImages(input: GenerateInput): Promise<Omit<ImageGen
 /** One `text_to_image` task: create, poll to a terminal status, download `output[0]`. */
 async function runImageTask(
   config: RunwayConfig,
-  client: RunwayML,
+  client: RunwayClient,
   body: Record<string, unknown>,
   signal: AbortSignal,
   callerSignal: AbortSignal | undefined,

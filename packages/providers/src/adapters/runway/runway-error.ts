@@ -2,10 +2,10 @@
  * @module Runway failures as the one ProviderError (providers.md §0 error table, §4.3–4.4): SDK errors
  * (HTTP status + `{ error }` body), connection failures, and `FAILED` tasks by `failureCode`.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk'
 import { errorClassForStatus, messageFromBody, providerErrorFromThrown } from '../../http/provider-errors.js'
 import { retryAfterMsFromHeaders } from '../../http/retry-after.js'
 import { type ErrorClass, ProviderError } from '../../types.js'
+import { runwaySdk } from './runway-sdk.js'
 
 // A 429 is either "too many requests" or the rolling 24 h generation cap; only the wording tells them
 // apart (the body shape is unverified). Running out of credits answers 400 with similar wording.
@@ -42,6 +42,10 @@ export function runwayErrorFromStatus(
 /** Anything the SDK (or our own code) threw, as a ProviderError; ProviderErrors pass through. */
 export function runwayErrorFromThrown(error: unknown, signal?: AbortSignal): ProviderError {
   if (ProviderError.isInstance(error)) return error
+  // Until a call has loaded the SDK, no error can be one of its classes.
+  const sdk = runwaySdk.loaded()
+  if (!sdk) return providerErrorFromThrown('runway', error, signal)
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk
   if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) {
     return new ProviderError({
       provider: 'runway',

@@ -3,7 +3,6 @@
  * (first frame as a `data:` URI), `GET /v1/tasks/{id}` per poll, `DELETE /v1/tasks/{id}` to cancel, and
  * the `output[0]` clip downloaded. The task id is Runway's own, so polling resumes after a restart.
  */
-import type RunwayML from '@runwayml/sdk'
 import type {
   ProviderWarning,
   VideoAspectRatio,
@@ -13,7 +12,7 @@ import type {
 } from '../../types.js'
 import { ProviderError } from '../../types.js'
 import { type AdapterConfig, withOverrides } from '../adapter-config.js'
-import { createRunwayTask, deleteRunwayTask, getRunwayTask } from './runway-api.js'
+import { createRunwayTask, deleteRunwayTask, getRunwayTask, type RunwayClient } from './runway-api.js'
 import { runwayTaskCancelledError, runwayTaskFailedError } from './runway-error.js'
 import { downloadRunwayOutput, openRunwayOutput, toRunwayDataUri } from './runway-media.js'
 import {
@@ -33,7 +32,7 @@ interface SubmittedVideo {
 const REMEMBERED_TASKS = 1_000
 
 /** The Runway VideoProvider; built by `createRunwayProvider`. */
-export function createRunwayVideoProvider(config: AdapterConfig, client: RunwayML): VideoProvider {
+export function createRunwayVideoProvider(config: AdapterConfig, client: RunwayClient): VideoProvider {
   const modelId = config.videoModel ?? RUNWAY_DEFAULT_VIDEO_MODEL
   const model = runwayVideoModel(modelId)
   const capabilities = withOverrides(model.capabilities, config.overrides?.videoCapabilities)

@@ -1,0 +1,28 @@
+// Types for the undici files `undici.ts` imports one by one: the same values as the package's index
+// exports, whose own declarations these reuse.
+declare module 'undici/lib/dispatcher/agent.js' {
+  import { Agent } from 'undici'
+  export = Agent
+}
+
+declare module 'undici/lib/api/api-request.js' {
+  import type { Dispatcher } from 'undici'
+
+  function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>
+  export = request
+}
+
+declare module 'undici/lib/core/errors.js' {
+  import { errors } from 'undici'
+  export = errors
+}
+
+declare module 'undici/lib/global.js' {
+  import type { getGlobalDispatcher, setGlobalDispatcher } from 'undici'
+
+  const global: {
+    getGlobalDispatcher: typeof getGlobalDispatcher
+    setGlobalDispatcher: typeof setGlobalDispatcher
+  }
+  export = global
+}
