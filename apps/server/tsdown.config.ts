@@ -48,6 +48,9 @@ export default defineConfig({
   dts: false,
   sourcemap: true,
   clean: true,
+  // V8 keeps a loaded script's source on the heap: without the doc comments, and one byte a character
+  // (see `latin1Only`), dist/main.js holds 0.58 MB there instead of 1.37 MB.
+  outputOptions: { comments: { jsdoc: false, legal: true, annotation: true } },
   deps: {
     // Every bare import but our own packages is left to node_modules (a function: subpaths such as
     // `@hono/node-server/conninfo` and packages only the workspace packages depend on are included).
@@ -57,6 +60,7 @@ export default defineConfig({
     onlyBundle: [],
   },
   plugins: [
+    latin1Only(),
     {
       name: 'nbl:declared-imports',
       generateBundle(_options, bundle) {
@@ -90,3 +94,29 @@ export default defineConfig({
     },
   ],
 })
+
+/**
+ * V8 stores a script's source two bytes a character as soon as one character is beyond Latin-1 (an
+ * em dash, a Cyrillic homoglyph in the moderation table). Without comments the bundle is plain code,
+ * so each such character is inside a string, template, regular expression or identifier, where
+ * `\uXXXX` is the same character (astral ones as their two surrogates); not so in a template whose
+ * tag reads `.raw` (`String.raw`), and none of ours holds one. Done on the finished chunk, because
+ * rolldown prints strings from their value (escapes made earlier come back as characters) and the
+ * version tsdown uses has no `charset: 'ascii'`. The source map is not shifted: on the few lines
+ * with such a character, columns after it are off by five per character.
+ */
+function latin1Only() {
+  const beyondLatin1 = /[^\u0000-\u00ff]/g
+  return {
+    name: 'nbl:latin1-only',
+    generateBundle(_options: unknown, bundle: Record<string, { type: string; code?: string }>) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.code === undefined) continue
+        chunk.code = chunk.code.replace(
+          beyondLatin1,
+          (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        )
+      }
+    },
+  }
+}

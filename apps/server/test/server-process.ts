@@ -1,11 +1,13 @@
 /**
- * @module Starts the real server (`src/main.ts`) as a child process on a random port and waits
- * until it says it is ready.
+ * @module Starts the real server (`src/main.ts` through tsx, or the production build) as a child
+ * process on a random port and waits until it says it is ready.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+/** What `pnpm build` writes and `pnpm start` runs. */
+export const BUILT_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 
 export interface RunningServer {
   url: string
@@ -16,8 +18,13 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-export function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+export function startServer(
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+  /** `node` arguments: the sources through tsx unless given (`[BUILT_MAIN]`: the production build). */
+  args: readonly string[] = ['--import', 'tsx', MAIN],
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
