@@ -3,9 +3,9 @@
  * sources, through tsx) do not: built here, then started on embedded defaults and used.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILT_MAIN, type RunningServer, startServer } from './server-process.js'
@@ -39,8 +39,16 @@ const generate = (prompt: string) =>
 
 describe('the production bundle', () => {
   it('holds Latin-1 characters only, so V8 keeps its source one byte a character', async () => {
-    const source = await readFile(BUILT_MAIN, 'utf8')
-    expect(source.match(/[\u0100-\uffff]/g) ?? []).toEqual([])
+    const dist = dirname(BUILT_MAIN)
+    const chunks = (await readdir(dist)).filter((name) => name.endsWith('.js'))
+    expect(chunks).toContain('main.js')
+    for (const chunk of chunks) {
+      const source = await readFile(join(dist, chunk), 'utf8')
+      expect({ chunk, beyondLatin1: source.match(/[\u0100-\uffff]/g) ?? [] }).toEqual({
+        chunk,
+        beyondLatin1: [],
+      })
+    }
   })
 
   it('generates an image on embedded defaults', async () => {

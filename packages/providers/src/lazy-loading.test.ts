@@ -35,6 +35,18 @@ describe('lazyModule', () => {
     expect(first).toBe(second)
     expect(lazy.loaded()).toBe(first)
   })
+
+  it('tries a failed import again on the next load', async () => {
+    let imports = 0
+    const lazy = lazyModule(async () => {
+      if (++imports === 1) throw new Error('EMFILE: too many open files')
+      return { answer: 42 }
+    })
+    await expect(lazy.load()).rejects.toThrow('EMFILE')
+    expect(lazy.loaded()).toBeUndefined()
+    await expect(lazy.load()).resolves.toEqual({ answer: 42 })
+    expect(imports).toBe(2)
+  })
 })
 
 describe('the openai adapter', () => {

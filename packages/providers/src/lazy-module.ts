@@ -14,10 +14,17 @@ export function lazyModule<T>(importModule: () => Promise<T>): LazyModule<T> {
   let loading: Promise<T> | undefined
   return {
     load() {
-      loading ??= importModule().then((imported) => {
-        module = imported
-        return imported
-      })
+      loading ??= importModule().then(
+        (imported) => {
+          module = imported
+          return imported
+        },
+        (error: unknown) => {
+          // A failed import (out of file descriptors, say) is tried again by the next call.
+          loading = undefined
+          throw error
+        },
+      )
       return loading
     },
     loaded: () => module,

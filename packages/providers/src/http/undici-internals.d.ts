@@ -1,7 +1,11 @@
 // Types for the undici files `undici.ts` imports one by one: the same values as the package's index
 // exports, whose own declarations these reuse.
 declare module 'undici/lib/dispatcher/agent.js' {
-  import { Agent } from 'undici'
+  import type { Agent as IndexAgent } from 'undici'
+
+  // The index adds request, stream, pipeline, connect and upgrade to every dispatcher; this file does not.
+  type Agent = Omit<IndexAgent, 'request' | 'stream' | 'pipeline' | 'connect' | 'upgrade'>
+  const Agent: new (options?: IndexAgent.Options) => Agent
   export = Agent
 }
 

@@ -12,19 +12,18 @@ import Agent from 'undici/lib/dispatcher/agent.js'
 
 export { Agent, errors }
 
-export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
-  method?: Dispatcher.HttpMethod
-  dispatcher: Dispatcher
+export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & {
+  /** What the request is dispatched on (an `Agent` of this module: it has no `request` of its own). */
+  dispatcher: Pick<Dispatcher, 'dispatch'>
 }
 
 /** undici's `request(url, options)`, on the dispatcher given (its shorthand is defined in the index). */
 export function request(url: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
   const { dispatcher, ...rest } = options
   const target = new URL(url)
-  return requestOn.call(dispatcher, {
+  return requestOn.call(dispatcher as Dispatcher, {
     ...rest,
     origin: target.origin,
     path: `${target.pathname}${target.search}`,
-    method: options.method ?? 'GET',
   })
 }

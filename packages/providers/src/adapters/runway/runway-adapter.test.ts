@@ -241,6 +241,12 @@ describe('runway errors', () => {
     expect(error.message).not.toContain('wrong-key')
   })
 
+  it('no API key → auth before any request (not the SDK reading RUNWAYML_API_SECRET)', async () => {
+    const error = await failure(generate('hello', { apiKey: '' }))
+    expect([error.errorClass, error.retryable]).toEqual(['auth', false])
+    expect(fake.requests).toHaveLength(0)
+  })
+
   it('5xx while polling → transient', async () => {
     fake.inject({ kind: 'status', status: 503, json: { error: 'Service unavailable' } }, /^\/v1\/tasks\//)
     const error = await failure(generate('hello'))

@@ -4,6 +4,7 @@
  */
 import type RunwayML from '@runwayml/sdk'
 import { z } from 'zod'
+import { ProviderError } from '../../types.js'
 import { type AdapterConfig, fetchFor } from '../adapter-config.js'
 import { runwayErrorFromThrown, runwayMalformedError } from './runway-error.js'
 import { RUNWAY_API_VERSION, RUNWAY_DEFAULT_BASE_URL } from './runway-options.js'
@@ -17,19 +18,36 @@ export function runwayBaseUrl(config: Pick<AdapterConfig, 'baseUrl'>): string {
 /** The adapter's SDK client, made (and the SDK loaded) by the first call that needs it. */
 export type RunwayClient = () => Promise<RunwayML>
 
-/** One SDK client per adapter: `maxRetries: 0`, our base URL and `fetchFor(config)`. */
+/**
+ * One SDK client per adapter: `maxRetries: 0`, our base URL and `fetchFor(config)`. Without an API key
+ * every call fails with the `auth` ProviderError (the SDK would read RUNWAYML_API_SECRET instead).
+ */
 export function createRunwayClient(config: AdapterConfig): RunwayClient {
   let client: Promise<RunwayML> | undefined
   return () => {
+    const { apiKey } = config
+    if (!apiKey) {
+      return Promise.reject(
+        new ProviderError({
+          provider: 'runway',
+          errorClass: 'auth',
+          message: 'runway: no API key is configured',
+        }),
+      )
+    }
     client ??= runwaySdk.load().then(
       ({ default: RunwayMLClient }) =>
         new RunwayMLClient({
-          apiKey: config.apiKey,
+          apiKey,
           baseURL: runwayBaseUrl(config),
           runwayVersion: RUNWAY_API_VERSION,
           fetch: fetchFor(config),
           maxRetries: 0,
         }),
+      (error: unknown) => {
+        client = undefined
+        throw error
+      },
     )
     return client
   }
