@@ -16,6 +16,7 @@ import { outputFormatSchema } from '../schemas.js'
 import { collectGeneratedBytes } from '../services/generation/generated-bytes.js'
 import { type Image, imageStorageKey } from '../services/images/image-output.js'
 import { withClientIp } from '../services/rate-limit/enforce.js'
+import { type AnswerImage, openAIImagesAnswer } from './openai-images-answer.js'
 import { mapOpenAISize } from './openai-size.js'
 
 /** OpenAI's documented fields; others they accept (style, user, background, ...) are ignored. */
@@ -121,28 +122,31 @@ export function openAIImagesRoute(deps: AppDeps, clientIp: (c: Context) => strin
       })
       const asUrl = body.response_format === 'url'
       const data = await Promise.all(
-        result.images.map(async (image) => {
+        result.images.map(async (image): Promise<AnswerImage> => {
           const revised = result.text ? { revised_prompt: result.text } : {}
           if (asUrl) return { url: image.url, ...revised }
           const bytes = generated.get(image.id) ?? (await storedBytes(deps, ctx.user?.id ?? '', image))
-          return { b64_json: Buffer.from(bytes).toString('base64'), ...revised }
+          return { bytes, ...revised }
         }),
       )
       c.header('x-nbl-generation-id', result.id)
       c.header('x-nbl-provider', result.provider)
-      return c.json({
-        created: Math.floor(Date.now() / 1000),
-        data,
-        // Our own accounting beside OpenAI's fields: clients that do not know it ignore it.
-        nbl: {
-          id: result.id,
-          provider: result.provider,
-          model: result.model,
-          costUsd: result.costUsd,
-          latencyMs: result.latencyMs,
-          quota: result.quota,
-        },
-      })
+      c.header('content-type', 'application/json')
+      return c.body(
+        openAIImagesAnswer({
+          created: Math.floor(Date.now() / 1000),
+          data,
+          // Our own accounting beside OpenAI's fields: clients that do not know it ignore it.
+          nbl: {
+            id: result.id,
+            provider: result.provider,
+            model: result.model,
+            costUsd: result.costUsd,
+            latencyMs: result.latencyMs,
+            quota: result.quota,
+          },
+        }),
+      )
     } catch (error) {
       if (!(error instanceof TRPCError)) throw error
       const { message, appCode, details } = describeError(error)
