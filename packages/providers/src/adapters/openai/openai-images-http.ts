@@ -1,5 +1,6 @@
 /**
- * @module `POST /images/generations` without the openai SDK: one `undici.request` and a JSON parse.
+ * @module `POST /images/generations` without the openai SDK: one `undici.request` and a JSON parse
+ * that leaves the images out (`images-json.ts`).
  * This is the hot path of every text-to-image call. In process, the SDK's request building and its
  * WHATWG `fetch` objects took the call from 0.6 ms to 1.2-1.4 ms (bench/README.md). Errors map exactly
  * as the SDK path's do (`providerErrorFromHttpError`); edits (multipart) keep the SDK.
@@ -8,6 +9,7 @@ import { sharedAgent } from '../../http/fast-fetch.js'
 import { providerErrorFromThrown } from '../../http/provider-errors.js'
 import { errors, request } from '../../http/undici.js'
 import { ProviderError } from '../../types.js'
+import { parseImagesJson } from './images-json.js'
 import { type OpenAIFamilyProvider, providerErrorFromHttpError } from './openai-error.js'
 
 export interface ImagesRequestOptions {
@@ -42,14 +44,14 @@ export async function postImagesGeneration(body: object, options: ImagesRequestO
   } catch (error) {
     throw providerErrorFromRequest(provider, error, signal)
   }
-  let text: string
+  let bytes: Buffer
   try {
-    text = await response.body.text()
+    bytes = Buffer.from(await response.body.arrayBuffer())
   } catch (error) {
     throw providerErrorFromRequest(provider, error, signal)
   }
-  const json = parseJson(text)
   if (response.statusCode >= 200 && response.statusCode < 300) {
+    const json = parseImagesJson(bytes)
     if (json === undefined) {
       throw new ProviderError({
         provider,
@@ -59,6 +61,8 @@ export async function postImagesGeneration(body: object, options: ImagesRequestO
     }
     return json
   }
+  const text = bytes.toString('utf8')
+  const json = parseJson(text)
   const headers = new Headers()
   for (const [name, value] of Object.entries(response.headers)) {
     if (typeof value === 'string') headers.set(name, value)
