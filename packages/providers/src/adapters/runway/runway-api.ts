@@ -35,20 +35,23 @@ export function createRunwayClient(config: AdapterConfig): RunwayClient {
         }),
       )
     }
-    client ??= runwaySdk.load().then(
-      ({ default: RunwayMLClient }) =>
-        new RunwayMLClient({
-          apiKey,
-          baseURL: runwayBaseUrl(config),
-          runwayVersion: RUNWAY_API_VERSION,
-          fetch: fetchFor(config),
-          maxRetries: 0,
-        }),
-      (error: unknown) => {
+    client ??= runwaySdk
+      .load()
+      .then(
+        ({ default: RunwayMLClient }) =>
+          new RunwayMLClient({
+            apiKey,
+            baseURL: runwayBaseUrl(config),
+            runwayVersion: RUNWAY_API_VERSION,
+            fetch: fetchFor(config),
+            maxRetries: 0,
+          }),
+      )
+      .catch((error: unknown) => {
+        // The next call tries again rather than failing for good.
         client = undefined
         throw error
-      },
-    )
+      })
     return client
   }
 }
