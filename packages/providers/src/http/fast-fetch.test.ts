@@ -61,3 +61,25 @@ describe('createFastFetch', () => {
     expect(error).toBeInstanceOf(Error)
   })
 })
+
+describe("Node's own fetch beside it", () => {
+  it('is left on its own dispatcher: a request with its own Content-Length goes through (GitHub sign-in)', async () => {
+    // What arctic's token exchange does: a Request with a Content-Length it set itself.
+    const body = new TextEncoder().encode('grant_type=authorization_code&code=abc')
+    const response = await fetch(
+      new Request(`${base}/token`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(body.byteLength),
+        },
+      }),
+    )
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      method: 'POST',
+      body: 'grant_type=authorization_code&code=abc',
+    })
+  })
+})

@@ -3,12 +3,7 @@
  * (buffered JSON/bytes, headers, status, AbortSignal), at a fraction of WHATWG fetch's CPU cost
  * (STACK.md: 3-4x less per request). Streaming or FormData bodies go to the global fetch.
  */
-
-import { repairNodeFetchDispatcher } from './node-fetch-dispatcher.js'
 import { Agent, request } from './undici.js'
-
-// Loading undici just made its Agent the dispatcher of Node's own fetch: see node-fetch-dispatcher.ts.
-repairNodeFetchDispatcher()
 
 export type FetchFunction = typeof globalThis.fetch
 

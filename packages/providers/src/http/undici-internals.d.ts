@@ -20,13 +20,3 @@ declare module 'undici/lib/core/errors.js' {
   import { errors } from 'undici'
   export = errors
 }
-
-declare module 'undici/lib/global.js' {
-  import type { getGlobalDispatcher, setGlobalDispatcher } from 'undici'
-
-  const global: {
-    getGlobalDispatcher: typeof getGlobalDispatcher
-    setGlobalDispatcher: typeof setGlobalDispatcher
-  }
-  export = global
-}

@@ -3,7 +3,6 @@
  * `POST /v1beta/models/{model}:generateContent` (providers.md §1.2–§1.8). One HTTP request per image (the
  * API has no count), multi-turn editing with thought signatures echoed, Google Search grounding.
  */
-
 import { providerErrorFromThrown, redact } from '../../http/provider-errors.js'
 import { pixelSize } from '../../sizes.js'
 import {

@@ -2,7 +2,6 @@
  * @module Media plumbing for Runway: downloading `output[]` URLs (credentials only to the configured
  * origin) and encoding inputs as `data:` URIs.
  */
-
 import {
   type DownloadedMedia,
   downloadMedia,
