@@ -50,6 +50,8 @@ const baseSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: integerString(1, 200).default(10),
+  /** Name the hot statements (planned once per connection); off behind PgBouncer < 1.21 in transaction mode. */
+  DATABASE_PREPARED_STATEMENTS: booleanString.default(true),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_PREFIX: z.string().min(1).max(100).default('nbl:'),
   /** Whether an API process also runs job items (workers); `--worker` processes always do. */
@@ -245,6 +247,7 @@ export interface ServerConfig {
   dataDir: string
   databaseUrl?: string
   databasePoolMax: number
+  databasePreparedStatements: boolean
   redisUrl?: string
   redisPrefix: string
   jobWorkers: boolean
@@ -353,6 +356,7 @@ export function loadConfig(env: Env, defaults: { dataDir: string }): ServerConfi
     port: values.PORT,
     dataDir: values.DATA_DIR ?? defaults.dataDir,
     databasePoolMax: values.DATABASE_POOL_MAX,
+    databasePreparedStatements: values.DATABASE_PREPARED_STATEMENTS,
     logLevel: values.LOG_LEVEL,
     metricsEnabled: values.METRICS_ENABLED,
     ...(values.METRICS_TOKEN ? { metricsToken: values.METRICS_TOKEN } : {}),

@@ -88,6 +88,7 @@ export async function buildDeps(options: {
   const database = await createDatabase({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
     max: config.databasePoolMax,
+    preparedStatements: config.databasePreparedStatements,
   })
   const { db } = database
 

@@ -14,6 +14,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.js'
 import { openPGliteWorker } from './pglite-worker.js'
+import { namingPool } from './prepared-statements.js'
 import type { Database } from './schema.js'
 
 export interface CreateDatabaseOptions {
@@ -30,6 +31,11 @@ export interface CreateDatabaseOptions {
   snapshot?: Blob
   /** Pool size for PostgreSQL. Default 10. */
   max?: number
+  /**
+   * Name the statements marked hot (prepared-statements.ts), so PostgreSQL plans them once per
+   * connection. Default true; false behind a pooler in transaction mode that cannot follow them.
+   */
+  preparedStatements?: boolean
   /**
    * Run a file-backed PGlite (`dataDir`) in a worker thread, so its statements leave the event loop
    * free (pglite-worker.ts). Default true; in-memory databases always run in this thread.
@@ -55,7 +61,10 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
       max: options.max ?? 10,
       types: postgresTypes(driver),
     })
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const dialect = new PostgresDialect({
+      pool: options.preparedStatements === false ? pool : namingPool(pool),
+    })
+    const db = new Kysely<Database>({ dialect })
     return { db, kind: 'postgres', close: () => db.destroy() }
   }
 

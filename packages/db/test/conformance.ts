@@ -74,12 +74,12 @@ export interface DatabaseConformanceOptions {
 
 const MINUTE = 60_000
 
-function newUser(overrides: Partial<NewUserRow> = {}): NewUserRow {
+export function newUser(overrides: Partial<NewUserRow> = {}): NewUserRow {
   return { id: createId('usr'), name: 'Ada', email: null, role: 'user', tier: 'free', ...overrides }
 }
 
 /** A generation as written when its call starts: running, nothing charged yet. */
-function newRunningGeneration(userId: string, overrides: Partial<NewGeneration> = {}): NewGeneration {
+export function newRunningGeneration(userId: string, overrides: Partial<NewGeneration> = {}): NewGeneration {
   return {
     id: createId('gen'),
     user_id: userId,
@@ -98,7 +98,7 @@ function newRunningGeneration(userId: string, overrides: Partial<NewGeneration> 
   }
 }
 
-function newImage(userId: string, overrides: Partial<NewImageRow> = {}): NewImageRow {
+export function newImage(userId: string, overrides: Partial<NewImageRow> = {}): NewImageRow {
   const id = createId('img')
   return {
     id,

@@ -1,11 +1,22 @@
 /**
- * @module Runs the conformance suite on real PostgreSQL (TEST_DATABASE_URL) in a throwaway database.
+ * @module Runs the conformance suite on real PostgreSQL (TEST_DATABASE_URL) in a throwaway database,
+ * and checks that the history insert is a named statement, planned once per connection.
  */
 import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import pg from 'pg'
-import { describe } from 'vitest'
-import { createDatabase } from '../src/index.js'
-import { runDatabaseConformance } from './conformance.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type CreateDatabaseOptions,
+  createDatabase,
+  createId,
+  type DatabaseHandle,
+  type FinishedGeneration,
+  insertFinishedGenerations,
+  insertUser,
+  migrateToLatest,
+} from '../src/index.js'
+import { newImage, newRunningGeneration, newUser, runDatabaseConformance } from './conformance.js'
 
 const adminUrl = process.env.TEST_DATABASE_URL
 
@@ -42,21 +53,116 @@ async function dropDatabase(url: string, name: string): Promise<void> {
   }
 }
 
-describe.skipIf(!adminUrl)('PostgreSQL', () => {
-  runDatabaseConformance({
-    create: async () => {
-      const name = `nbl_test_${randomBytes(6).toString('hex')}`
-      await onServer(adminUrl!, `create database ${name}`)
-      const url = new URL(adminUrl!)
-      url.pathname = `/${name}`
-      const handle = await createDatabase({ databaseUrl: url.toString(), max: 5 })
-      return {
-        ...handle,
-        close: async () => {
-          await handle.close()
-          await dropDatabase(adminUrl!, name)
-        },
-      }
+async function throwawayDatabase(
+  options: Omit<CreateDatabaseOptions, 'databaseUrl'>,
+): Promise<DatabaseHandle> {
+  const name = `nbl_test_${randomBytes(6).toString('hex')}`
+  await onServer(adminUrl!, `create database ${name}`)
+  const url = new URL(adminUrl!)
+  url.pathname = `/${name}`
+  const handle = await createDatabase({ ...options, databaseUrl: url.toString() })
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close()
+      await dropDatabase(adminUrl!, name)
     },
+  }
+}
+
+describe.skipIf(!adminUrl)('PostgreSQL', () => {
+  runDatabaseConformance({ create: () => throwawayDatabase({ max: 5 }) })
+})
+
+describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
+  let handle: DatabaseHandle | undefined
+  afterEach(async () => {
+    await handle?.close()
+    handle = undefined
+  })
+
+  /** One connection, so the statements listed are those this pool's connection prepared. */
+  async function openMigrated(preparedStatements?: boolean) {
+    handle = await throwawayDatabase({
+      max: 1,
+      ...(preparedStatements === undefined ? {} : { preparedStatements }),
+    })
+    await migrateToLatest(handle.db)
+    const user = await insertUser(handle.db, newUser())
+    return { db: handle.db, userId: user.id }
+  }
+
+  function finished(userId: string, imageCount = 1): FinishedGeneration {
+    const generation = newRunningGeneration(userId, { id: createId('gen') })
+    return {
+      generation,
+      outcome: {
+        status: 'succeeded',
+        provider: 'local',
+        model: 'local-1',
+        attempts: [],
+        unitsCharged: 1,
+        costUsd: 0,
+        latencyMs: 1,
+        finishedAt: new Date(),
+      },
+      images: Array.from({ length: imageCount }, () => newImage(userId, { generation_id: generation.id })),
+    }
+  }
+
+  const preparedOn = async (db: DatabaseHandle['db']) =>
+    (
+      await sql<{
+        name: string
+        statement: string
+      }>`select name, statement from pg_prepared_statements`.execute(db)
+    ).rows
+
+  it('prepares the history insert once per connection and runs it again by name', async () => {
+    const { db, userId } = await openMigrated()
+    for (let round = 0; round < 3; round++) await insertFinishedGenerations(db, [finished(userId)])
+    const prepared = await preparedOn(db)
+    expect(prepared).toHaveLength(1)
+    expect(prepared[0]?.name).toMatch(/^nbl_\d+$/)
+    expect(prepared[0]?.statement).toContain('insert into "images"')
+    const { count } = await db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow()
+    expect(count).toBe(3)
+    // Other statements stay unnamed: their texts are not bounded.
+    expect(prepared.some((row) => row.statement.includes('pg_prepared_statements'))).toBe(false)
+  })
+
+  it('keeps working when a migration changes the table under a prepared statement', async () => {
+    const { db, userId } = await openMigrated()
+    await insertFinishedGenerations(db, [finished(userId)])
+    await sql`alter table images add column extra text default 'x'`.execute(db)
+    await insertFinishedGenerations(db, [finished(userId)])
+    const rows = await db.selectFrom('images').select('id').execute()
+    expect(rows).toHaveLength(2)
+  })
+
+  it('names at most 32 distinct texts and sends the rest unnamed', async () => {
+    const { db, userId } = await openMigrated()
+    // Batches of 1 to 40 generations: 40 different statements.
+    for (let size = 1; size <= 40; size++) {
+      await insertFinishedGenerations(
+        db,
+        Array.from({ length: size }, () => finished(userId)),
+      )
+    }
+    expect(await preparedOn(db)).toHaveLength(32)
+    const { count } = await db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow()
+    expect(count).toBe((40 * 41) / 2)
+  })
+
+  it('names nothing when turned off (a pooler in transaction mode)', async () => {
+    const { db, userId } = await openMigrated(false)
+    for (let round = 0; round < 2; round++) await insertFinishedGenerations(db, [finished(userId)])
+    expect(await preparedOn(db)).toEqual([])
   })
 })

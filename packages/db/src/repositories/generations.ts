@@ -1,6 +1,7 @@
 /**
  * @module Generations: one row per request, with attempts, cost and latency; the source of quota usage.
  */
+import { preparedStatement } from '../prepared-statements.js'
 import type {
   GenerationResponse,
   GenerationRow,
@@ -78,7 +79,7 @@ export async function insertFinishedGenerations(
   if (images.length === 0) {
     let insert = db.insertInto('generations').values(generations)
     if (skip) insert = insert.onConflict((conflict) => conflict.doNothing())
-    await insert.execute()
+    await insert.modifyEnd(preparedStatement).execute()
     return []
   }
   let insertImages = db
@@ -89,7 +90,7 @@ export async function insertFinishedGenerations(
     .insertInto('images')
     .values(images)
   if (skip) insertImages = insertImages.onConflict((conflict) => conflict.doNothing())
-  await insertImages.execute()
+  await insertImages.modifyEnd(preparedStatement).execute()
   return images
 }
 
