@@ -459,7 +459,7 @@ async function runGeneration(
     // The settle answers the quota state too: one quota store call fewer.
     let quota: QuotaState | undefined
     if (reservation) {
-      quota = await deps.quota.settle(reservation, unitsCharged)
+      quota = await deps.quota.settle(reservation, unitsCharged, deps.logger)
       settled = true
     }
     return {
@@ -497,6 +497,6 @@ async function runGeneration(
     throw error
   } finally {
     // Refunds whatever was not delivered; skipped after the settle above (one quota store call fewer).
-    if (reservation && !settled) await deps.quota.settle(reservation, unitsCharged)
+    if (reservation && !settled) await deps.quota.settle(reservation, unitsCharged, deps.logger)
   }
 }

@@ -63,7 +63,7 @@ export async function submitBatchCore(
   const reserved = await deps.quota.reserve(subject, total)
   if (!reserved.ok) throw reserved.error
   // The units stay taken while the batch runs; failed or canceled items are refunded one by one.
-  await deps.quota.settle(reserved.value, total)
+  await deps.quota.settle(reserved.value, total, deps.logger)
 
   try {
     const job = await deps.db.transaction().execute((trx) =>

@@ -67,7 +67,7 @@ export async function submitVideoCore(
   const reserved = await deps.quota.reserve({ id: user.id, tier: user.tier }, units)
   if (!reserved.ok) throw reserved.error
   // The units stay taken while the job runs; the runner refunds them if the video fails.
-  await deps.quota.settle(reserved.value, units)
+  await deps.quota.settle(reserved.value, units, deps.logger)
 
   const item: VideoItemInput = { ...request }
   try {

@@ -79,7 +79,7 @@ export function createQuotaWarningNotifier(resolveDeps: () => AppDeps): QuotaWar
       const task = sendQuotaWarnings(deps, charge).then(
         () => undefined,
         (error: unknown) =>
-          deps.logger.error(
+          (charge.logger ?? deps.logger).error(
             { err: error instanceof Error ? error.message : String(error), userId: charge.subject.id },
             'could not send quota warnings',
           ),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { silentLogger } from '../../deps.js'
 import { createMemoryQuotaStore } from './memory-store.js'
 import { DEFAULT_TIERS, DEFAULT_UNIT_COSTS } from './policy.js'
-import { createQuotaService } from './quota-service.js'
+import { createQuotaService, type QuotaCharge } from './quota-service.js'
 
 const NOON = Date.parse('2026-11-25T12:00:00Z')
 
@@ -85,5 +86,29 @@ describe('quota service', () => {
     clock += 2_000
     expect(await quota.settle(reserved.value, 2)).toBeUndefined()
     expect((await quota.state({ id: 'usr_b', tier: 'pro' })).used).toBe(0)
+  })
+})
+
+describe('quota service charges', () => {
+  it('tells the listener who charged, with the logger of the request that settled', async () => {
+    const charges: QuotaCharge[] = []
+    const quota = createQuotaService({
+      store: createMemoryQuotaStore(),
+      tiers: { ...DEFAULT_TIERS, free: { ...DEFAULT_TIERS.free, dailyLimit: 10, cooldownSeconds: 0 } },
+      costs: DEFAULT_UNIT_COSTS,
+      now: () => NOON,
+      onCharged: (charge) => charges.push(charge),
+    })
+    const subject = { id: 'usr_c', tier: 'free' as const }
+    const requestLogger = { ...silentLogger }
+    const first = await quota.reserve(subject, 2)
+    const second = await quota.reserve(subject, 2)
+    if (!first.ok || !second.ok) throw new Error('expected reservations')
+    await quota.settle(first.value, 2, requestLogger)
+    await quota.settle(second.value, 1)
+    expect(charges).toEqual([
+      { subject, day: '2026-11-25', unitsCharged: 2, logger: requestLogger },
+      { subject, day: '2026-11-25', unitsCharged: 1 },
+    ])
   })
 })

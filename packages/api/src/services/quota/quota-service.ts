@@ -2,6 +2,7 @@
  * @module The quota service: tier policy + store -> reservations and the QuotaState of API.md.
  */
 import type { Resolution } from '@nbl/providers'
+import type { AppLogger } from '../../deps.js'
 import { AppError } from '../../errors.js'
 import { Err, Ok, type Result } from '../../result.js'
 import {
@@ -35,6 +36,8 @@ export interface QuotaCharge {
   /** The UTC day the units were taken from (YYYY-MM-DD). */
   day: string
   unitsCharged: number
+  /** The logger of the request that charged, so what the listener logs carries its request id. */
+  logger?: AppLogger
 }
 
 export interface QuotaService {
@@ -46,8 +49,9 @@ export interface QuotaService {
   /**
    * Keeps `unitsCharged` and gives the rest back. Answers the caller's state afterwards from the
    * same store call, for a reservation this service made today; otherwise undefined (ask `state`).
+   * `logger` (the request's) goes on to `onCharged`.
    */
-  settle(reservation: Reservation, unitsCharged: number): Promise<QuotaState | undefined>
+  settle(reservation: Reservation, unitsCharged: number, logger?: AppLogger): Promise<QuotaState | undefined>
   /** Gives back units taken on `day` (YYYY-MM-DD) without the reservation (job items). */
   refund(userId: string, day: string, units: number): Promise<void>
   /** Sets today's usage to zero and clears the cooldown (admin.quota.reset). */
@@ -134,7 +138,7 @@ export function createQuotaService(options: {
       return result
     },
 
-    async settle(reservation, unitsCharged) {
+    async settle(reservation, unitsCharged, logger) {
       // Charged in full, nothing goes back: the day's usage is what the reserve left, and the store
       // only has to forget the reservation. That happens behind the answer (one Redis round trip
       // fewer to wait for); if it fails, the record expires unused, giving nothing back either.
@@ -148,7 +152,7 @@ export function createQuotaService(options: {
       const { subject } = taken
       if (onCharged && policyFor(subject.tier).dailyLimit !== null && unitsCharged > 0) {
         try {
-          onCharged({ subject, day: reservation.day, unitsCharged })
+          onCharged({ subject, day: reservation.day, unitsCharged, ...(logger ? { logger } : {}) })
         } catch {
           // The listener's own failure; the units are settled either way.
         }
