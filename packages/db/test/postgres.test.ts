@@ -92,7 +92,7 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
     return { db: handle.db, userId: user.id }
   }
 
-  function finished(userId: string, imageCount = 1): FinishedGeneration {
+  function finished(userId: string): FinishedGeneration {
     const generation = newRunningGeneration(userId, { id: createId('gen') })
     return {
       generation,
@@ -106,7 +106,7 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
         latencyMs: 1,
         finishedAt: new Date(),
       },
-      images: Array.from({ length: imageCount }, () => newImage(userId, { generation_id: generation.id })),
+      images: [newImage(userId, { generation_id: generation.id })],
     }
   }
 
