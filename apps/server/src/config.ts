@@ -50,7 +50,7 @@ const baseSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: integerString(1, 200).default(10),
-  /** Name the hot statements (planned once per connection); off behind PgBouncer < 1.21 in transaction mode. */
+  /** Name the hot statements (parsed once per connection); off behind a pooler that cannot follow them. */
   DATABASE_PREPARED_STATEMENTS: booleanString.default(true),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_PREFIX: z.string().min(1).max(100).default('nbl:'),

@@ -89,6 +89,7 @@ export async function buildDeps(options: {
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
     max: config.databasePoolMax,
     preparedStatements: config.databasePreparedStatements,
+    onError: (error) => logger.warn({ err: error.message }, 'idle database connection failed'),
   })
   const { db } = database
 

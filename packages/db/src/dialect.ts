@@ -32,10 +32,15 @@ export interface CreateDatabaseOptions {
   /** Pool size for PostgreSQL. Default 10. */
   max?: number
   /**
-   * Name the statements marked hot (prepared-statements.ts), so PostgreSQL plans them once per
+   * Name the statements marked hot (prepared-statements.ts), so PostgreSQL parses them once per
    * connection. Default true; false behind a pooler in transaction mode that cannot follow them.
    */
   preparedStatements?: boolean
+  /**
+   * Hears a PostgreSQL connection failing while idle in the pool (a server restart, say); the pool
+   * opens a new one when next needed. Without a listener pg's pool would end the process over it.
+   */
+  onError?: (error: Error) => void
   /**
    * Run a file-backed PGlite (`dataDir`) in a worker thread, so its statements leave the event loop
    * free (pglite-worker.ts). Default true; in-memory databases always run in this thread.
@@ -61,6 +66,7 @@ export async function createDatabase(options: CreateDatabaseOptions = {}): Promi
       max: options.max ?? 10,
       types: postgresTypes(driver),
     })
+    pool.on('error', (error) => options.onError?.(error))
     const dialect = new PostgresDialect({
       pool: options.preparedStatements === false ? pool : namingPool(pool),
     })

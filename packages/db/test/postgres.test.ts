@@ -16,6 +16,7 @@ import {
   insertUser,
   migrateToLatest,
 } from '../src/index.js'
+import { preparedStatement } from '../src/prepared-statements.js'
 import { newImage, newRunningGeneration, newUser, runDatabaseConformance } from './conformance.js'
 
 const adminUrl = process.env.TEST_DATABASE_URL
@@ -115,7 +116,8 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
       await sql<{
         name: string
         statement: string
-      }>`select name, statement from pg_prepared_statements`.execute(db)
+        runs: number
+      }>`select name, statement, generic_plans + custom_plans as runs from pg_prepared_statements`.execute(db)
     ).rows
 
   it('prepares the history insert once per connection and runs it again by name', async () => {
@@ -125,6 +127,8 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
     expect(prepared).toHaveLength(1)
     expect(prepared[0]?.name).toMatch(/^nbl_\d+$/)
     expect(prepared[0]?.statement).toContain('insert into "images"')
+    // Parsed once, run three times.
+    expect(prepared[0]?.runs).toBe(3)
     const { count } = await db
       .selectFrom('generations')
       .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -137,6 +141,7 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
   it('keeps working when a migration changes the table under a prepared statement', async () => {
     const { db, userId } = await openMigrated()
     await insertFinishedGenerations(db, [finished(userId)])
+    expect(await preparedOn(db)).toHaveLength(1)
     await sql`alter table images add column extra text default 'x'`.execute(db)
     await insertFinishedGenerations(db, [finished(userId)])
     const rows = await db.selectFrom('images').select('id').execute()
@@ -158,6 +163,35 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .executeTakeFirstOrThrow()
     expect(count).toBe((40 * 41) / 2)
+  })
+
+  it('gives up a connection on which a named statement failed before reaching the server', async () => {
+    const { db } = await openMigrated()
+    const echo = (value: unknown) =>
+      sql<{ value: string }>`select ${value}::text as value ${preparedStatement}`
+    expect((await echo('first').execute(db)).rows).toEqual([{ value: 'first' }])
+    // pg converts the value before sending it; this one cannot be converted.
+    const unconvertible = {
+      toPostgres() {
+        throw new Error('cannot convert')
+      },
+    }
+    await expect(echo(unconvertible).execute(db)).rejects.toThrow('cannot convert')
+    // pg still believes the statement prepared on that connection: a new connection runs it.
+    expect((await echo('again').execute(db)).rows).toEqual([{ value: 'again' }])
+  })
+
+  it('outlives an idle connection killed by the server, and says so', async () => {
+    const errors: Error[] = []
+    handle = await throwawayDatabase({ max: 1, onError: (error) => errors.push(error) })
+    const { db } = handle
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
+    await onServer(adminUrl!, `select pg_terminate_backend(${Number(rows[0]?.pid)})`)
+    for (let waited = 0; errors.length === 0 && waited < 5_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(errors).toHaveLength(1)
+    expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }])
   })
 
   it('names nothing when turned off (a pooler in transaction mode)', async () => {

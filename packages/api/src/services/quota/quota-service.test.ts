@@ -110,5 +110,7 @@ describe('quota service charges', () => {
       { subject, day: '2026-11-25', unitsCharged: 2, logger: requestLogger },
       { subject, day: '2026-11-25', unitsCharged: 1 },
     ])
+    // That very logger, not one that looks the same.
+    expect(charges[0]?.logger).toBe(requestLogger)
   })
 })
