@@ -1,14 +1,14 @@
 /**
  * The server's database settings reach the pool (with TEST_DATABASE_URL): DATABASE_PREPARED_STATEMENTS
- * decides whether the history insert is a named statement, and a connection the server kills while
+ * decides whether the history insert behind a generation is a named statement, and a connection the server kills while
  * idle is logged, not fatal.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type AppLogger, silentLogger } from '@nbl/api'
-import { createId, insertFinishedGenerations, insertUser, migrateToLatest } from '@nbl/db'
+import { type AppLogger, createApp, issueApiKey, silentLogger } from '@nbl/api'
+import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
@@ -49,49 +49,28 @@ describe.skipIf(!adminUrl)('database settings', () => {
     return built.deps
   }
 
+  /** Two images generated through the app (the offline provider); the named statements left behind. */
   async function namedStatementsAfterTwoGenerations(env: Record<string, string>): Promise<number> {
-    const { db } = await serverDeps(env)
-    const user = await insertUser(db, {
+    const deps = await serverDeps(env)
+    const user = await insertUser(deps.db, {
       id: createId('usr'),
       name: 'Ada',
       email: null,
       role: 'user',
-      tier: 'free',
+      tier: 'pro',
     })
+    const { secret } = await issueApiKey(deps.db, { userId: user.id, name: 'test' })
+    const app = createApp(deps)
     for (let round = 0; round < 2; round++) {
-      const id = createId('gen')
-      await insertFinishedGenerations(db, [
-        {
-          generation: {
-            id,
-            user_id: user.id,
-            kind: 'image',
-            status: 'running',
-            prompt: 'p',
-            request: {},
-            provider: null,
-            model: null,
-            units_reserved: 1,
-            latency_ms: null,
-            error_code: null,
-            error_message: null,
-            finished_at: null,
-          },
-          outcome: {
-            status: 'failed',
-            attempts: [],
-            unitsCharged: 0,
-            costUsd: 0,
-            latencyMs: 1,
-            errorCode: 'PROVIDERS_FAILED',
-            finishedAt: new Date(),
-          },
-          images: [],
-        },
-      ])
+      const response = await app.request('/trpc/generate.image', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: `a banana, take ${round}` }),
+      })
+      expect(response.status).toBe(200)
     }
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(
-      db,
+      deps.db,
     )
     return rows[0]?.n ?? -1
   }
