@@ -102,7 +102,8 @@ export const authedProcedure = publicProcedure.use(async function requireUser({ 
   }
   // A generation answers before its history row is committed: reads wait for the caller's own.
   if (!HISTORY_BLIND_PROCEDURES.has(path)) await ownGenerationsCommitted(ctx.deps, ctx.user.id)
-  return next({ ctx: { ...ctx, user: ctx.user } })
+  // tRPC merges what is passed over the context: only the narrowed user, not a copy of it all.
+  return next({ ctx: { user: ctx.user } })
 })
 
 export const adminProcedure = authedProcedure.use(function requireAdmin({ ctx, next }) {
