@@ -31,6 +31,7 @@ import { createClient, getAppError, type NanoBananaClient } from '@nbl/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { buildDeps } from '../src/deps.js'
+import { deleteRedisKeys } from './redis-keys.js'
 import { runSql } from './run-sql.js'
 
 interface Instance {
@@ -330,6 +331,7 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)('networked', () => {
         await watched.close()
         await recorder.close()
         await runSql(databaseAdminUrl!, `drop database if exists ${name} with (force)`)
+        await deleteRedisKeys(redisUrl!, env.REDIS_PREFIX)
       },
     }
   })

@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type OpenAIFake, startOpenAIFake } from '@nbl/providers/fakes'
 import { createClient } from '@nbl/sdk'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteRedisKeys } from './redis-keys.js'
 import { runSql } from './run-sql.js'
 import { type RunningServer, startServer } from './server-process.js'
 
@@ -83,10 +83,7 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)(
       await Promise.all(servers.map((server) => server.stop()))
       await fake?.close()
       await runSql(databaseAdminUrl!, `drop database if exists ${databaseName} with (force)`)
-      const redis = new Redis(redisUrl!)
-      const keys = await redis.keys(`${redisPrefix}*`)
-      if (keys.length > 0) await redis.del(...keys)
-      await redis.quit()
+      await deleteRedisKeys(redisUrl!, redisPrefix)
       await rm(dataDir, { recursive: true, force: true })
     })
 

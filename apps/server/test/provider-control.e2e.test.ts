@@ -20,6 +20,7 @@ import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { type BuiltDeps, buildDeps } from '../src/deps.js'
+import { deleteRedisKeys } from './redis-keys.js'
 import { runSql } from './run-sql.js'
 
 const databaseAdminUrl = process.env.TEST_DATABASE_URL
@@ -62,6 +63,7 @@ describe.skipIf(!databaseAdminUrl || !redisUrl)('provider control across instanc
       await rm(dataDir, { recursive: true, force: true })
     }
     await runSql(databaseAdminUrl!, `drop database if exists ${database} with (force)`)
+    await deleteRedisKeys(redisUrl!, `nbl-test:${suffix}:`)
   })
 
   const bothInstances = () =>
