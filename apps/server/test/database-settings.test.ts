@@ -1,7 +1,7 @@
 /**
  * The server's database settings reach the pool (with TEST_DATABASE_URL): DATABASE_PREPARED_STATEMENTS
- * decides whether the history insert behind a generation is a named statement, and a connection the server kills while
- * idle is logged, not fatal.
+ * decides whether the history insert behind a generation is a named statement, and a connection the
+ * database ends while idle is logged, not fatal.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { type AppLogger, createApp, issueApiKey, silentLogger } from '@nbl/api'
 import { createId, insertUser, migrateToLatest } from '@nbl/db'
 import { sql } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { buildDeps } from '../src/deps.js'
 import { runSql } from './run-sql.js'
@@ -86,10 +86,10 @@ describe.skipIf(!adminUrl)('database settings', () => {
     const { db } = await serverDeps({}, logger)
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
     await runSql(adminUrl!, 'select pg_terminate_backend($1)', [rows[0]?.pid])
-    for (let waited = 0; warnings.length === 0 && waited < 5_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    expect(warnings).toContain('idle database connection failed')
+    await vi.waitFor(() => expect(warnings).toContain('idle database connection failed'), {
+      timeout: 5_000,
+      interval: 20,
+    })
     expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }])
   })
 })

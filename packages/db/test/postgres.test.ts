@@ -1,11 +1,11 @@
 /**
  * @module Runs the conformance suite on real PostgreSQL (TEST_DATABASE_URL) in a throwaway database,
- * and checks that the history insert is a named statement, planned once per connection.
+ * and checks that the history insert is a named statement, parsed once per connection.
  */
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   type CreateDatabaseOptions,
   createDatabase,
@@ -187,10 +187,7 @@ describe.skipIf(!adminUrl)('PostgreSQL named statements', () => {
     const { db } = handle
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
     await onServer(adminUrl!, `select pg_terminate_backend(${Number(rows[0]?.pid)})`)
-    for (let waited = 0; errors.length === 0 && waited < 5_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    expect(errors).toHaveLength(1)
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 5_000, interval: 20 })
     expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }])
   })
 
